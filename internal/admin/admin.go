@@ -1,0 +1,158 @@
+// Package admin serves the operator's admin API on its own listener:
+// accounts and API keys now, publishing and delivery control later. Every
+// route needs "Authorization: Bearer <admin token>".
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/accounts"
+	"github.com/ivvy-notify/ivvy-notify/internal/secrets"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+)
+
+// maxBodyBytes caps admin request bodies.
+const maxBodyBytes = 1 << 20
+
+// timeLayout renders times in admin responses: UTC, milliseconds.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+// Options configure the admin API.
+type Options struct {
+	// Token is the bearer token every request must carry.
+	Token string
+	// Accounts manages accounts and keys.
+	Accounts *accounts.Service
+	// Logger receives internal errors.
+	Logger *slog.Logger
+}
+
+// api holds the admin handlers' dependencies.
+type api struct {
+	accounts *accounts.Service
+	log      *slog.Logger
+}
+
+// NewHandler returns the admin API, bearer-token protected.
+func NewHandler(o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	a := &api{accounts: o.Accounts, log: o.Logger}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/accounts", a.createAccount)
+	mux.HandleFunc("GET /v1/accounts", a.listAccounts)
+	mux.HandleFunc("GET /v1/accounts/{id}", a.getAccount)
+	mux.HandleFunc("POST /v1/accounts/{id}/keys", a.createKey)
+	mux.HandleFunc("GET /v1/accounts/{id}/keys", a.listKeys)
+	mux.HandleFunc("DELETE /v1/accounts/{id}/keys/{key}", a.revokeKey)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no admin route %s %s", r.Method, r.URL.Path))
+	})
+	return requireToken(o.Token, mux)
+}
+
+// requireToken rejects requests without the right bearer token, comparing
+// in constant time.
+func requireToken(token string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" || !secrets.EqualConstantTime(strings.TrimSpace(got), token) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ivvy-notify admin"`)
+			writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong admin bearer token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// errorBody is every admin error's JSON.
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, errorBody{Code: code, Message: message})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// fail writes the response for err: validation → 400, not found → 404,
+// conflict → 409, anything else → 500 (logged, not shown).
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ve *accounts.ValidationError
+	var be *badRequest
+	switch {
+	case errors.As(err, &ve):
+		writeJSON(w, http.StatusBadRequest, errorBody{Code: "invalid", Message: ve.Error(), Field: ve.Field})
+	case errors.As(err, &be):
+		writeError(w, http.StatusBadRequest, "invalid", be.msg)
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", notFoundMessage(r))
+	case errors.Is(err, store.ErrConflict):
+		writeError(w, http.StatusConflict, "conflict", "already exists")
+	default:
+		a.log.ErrorContext(r.Context(), "admin request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "internal error; see the server log")
+	}
+}
+
+func notFoundMessage(r *http.Request) string {
+	if key := r.PathValue("key"); key != "" {
+		return fmt.Sprintf("account %s has no key %s", r.PathValue("id"), key)
+	}
+	return fmt.Sprintf("account %s not found", r.PathValue("id"))
+}
+
+// badRequest is a malformed request body or path.
+type badRequest struct{ msg string }
+
+func (e *badRequest) Error() string { return e.msg }
+
+// decode reads one JSON object into v, refusing unknown fields and
+// trailing data; an empty body decodes as {}.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return &badRequest{fmt.Sprintf("request body: %v", err)}
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &badRequest{fmt.Sprintf("request body: %v", err)}
+	}
+	if dec.More() {
+		return &badRequest{"request body: more than one JSON value"}
+	}
+	return nil
+}
+
+// accountID parses the {id} path value.
+func accountID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &badRequest{fmt.Sprintf("account id %q is not a positive integer", r.PathValue("id"))}
+	}
+	return id, nil
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }

@@ -1,0 +1,107 @@
+// Package app wires ivvy-notify together: configuration → data directory →
+// store (migrated) → secrets → services → listeners. The CLI uses it, and
+// so do end-to-end tests, which start the whole server on port 0.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/accounts"
+	"github.com/ivvy-notify/ivvy-notify/internal/config"
+	"github.com/ivvy-notify/ivvy-notify/internal/secrets"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+	"github.com/ivvy-notify/ivvy-notify/internal/store/sqlite"
+)
+
+// settingMasterKeyCheck names the stored master key check value.
+const settingMasterKeyCheck = "master_key_check"
+
+// Core is what every command that touches data needs: the migrated store,
+// the master key, and the services built on them.
+type Core struct {
+	Config          config.Config
+	Store           *sqlite.Store
+	MasterKey       *secrets.MasterKey
+	MasterKeySource secrets.Source
+	Box             *secrets.Box
+	Accounts        *accounts.Service
+	// Migrated lists the migrations applied while opening.
+	Migrated []int
+}
+
+// OpenCore prepares the data directory, opens and migrates the database,
+// and loads the master key, refusing one that does not match the key the
+// database was created with.
+func OpenCore(ctx context.Context, cfg config.Config) (*Core, error) {
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := &Core{Config: cfg, Store: st}
+	if err := c.init(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// OpenStore creates the data directory (mode 0700) if needed and opens the
+// database in it, without migrating.
+func OpenStore(ctx context.Context, cfg config.Config) (*sqlite.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, sqlite.FileName))
+}
+
+func (c *Core) init(ctx context.Context) error {
+	migrated, err := c.Store.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	c.Migrated = migrated
+	if err := c.loadMasterKey(ctx, c.Store); err != nil {
+		return err
+	}
+	c.Box = secrets.NewBox(c.MasterKey, rand.Reader)
+	c.Accounts = accounts.NewService(c.Store, c.Box, nil, rand.Reader)
+	return nil
+}
+
+// loadMasterKey loads the key and checks it against the database's check
+// value, recording the value on first use.
+func (c *Core) loadMasterKey(ctx context.Context, st store.Store) error {
+	check, err := st.SettingGet(ctx, settingMasterKeyCheck)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	firstUse := errors.Is(err, store.ErrNotFound)
+	key, src, err := secrets.LoadMasterKey(c.Config.DataDir, c.Config.MasterKey, firstUse, rand.Reader)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("the database holds secrets encrypted under a master key, but no key was given: "+
+			"set %s or restore %s", config.EnvMasterKey, filepath.Join(c.Config.DataDir, secrets.MasterKeyFile))
+	}
+	if err != nil {
+		return fmt.Errorf("master key: %w", err)
+	}
+	if firstUse {
+		if check, err = st.SettingPutIfAbsent(ctx, settingMasterKeyCheck, key.CheckValue()); err != nil {
+			return err
+		}
+	}
+	if !key.MatchesCheckValue(check) {
+		return fmt.Errorf("the master key (%s) is not the one this database was created with; "+
+			"every node must use the same key (%s or %s)", src, config.EnvMasterKey, secrets.MasterKeyFile)
+	}
+	c.MasterKey, c.MasterKeySource = key, src
+	return nil
+}
+
+// Close closes the store.
+func (c *Core) Close() error { return c.Store.Close() }

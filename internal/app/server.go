@@ -1,0 +1,173 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/admin"
+	"github.com/ivvy-notify/ivvy-notify/internal/config"
+	"github.com/ivvy-notify/ivvy-notify/internal/ivvyapi"
+	"github.com/ivvy-notify/ivvy-notify/internal/secrets"
+)
+
+// Server is a running ivvy-notify node: its Core plus the public and admin
+// listeners.
+type Server struct {
+	*Core
+	log              *slog.Logger
+	adminToken       string
+	adminTokenSource secrets.Source
+	publicLn         net.Listener
+	adminLn          net.Listener
+	publicSrv        *http.Server
+	adminSrv         *http.Server
+}
+
+// NewServer opens the core and binds both listeners; Run serves them.
+func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	core, err := OpenCore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Core: core, log: log}
+	if err := s.init(); err != nil {
+		s.closeListeners()
+		core.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) init() error {
+	token, src, err := secrets.LoadAdminToken(s.Config.DataDir, s.Config.AdminToken, rand.Reader)
+	if err != nil {
+		return fmt.Errorf("admin token: %w", err)
+	}
+	s.adminToken, s.adminTokenSource = token, src
+	if s.publicLn, err = net.Listen("tcp", s.Config.Listen); err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	if s.adminLn, err = net.Listen("tcp", s.Config.AdminListen); err != nil {
+		return fmt.Errorf("--admin-listen: %w", err)
+	}
+	s.publicSrv = newHTTPServer(s.publicHandler(), s.log)
+	s.adminSrv = newHTTPServer(s.adminHandler(), s.log)
+	return nil
+}
+
+// publicHandler routes the public listener: health and the iVvy API.
+func (s *Server) publicHandler() http.Handler {
+	api := ivvyapi.NewHandler(ivvyapi.Options{
+		Keys: s.Accounts, Logger: s.log, MaxBodyBytes: s.Config.MaxBodyBytes,
+		RateLimit: s.Config.RateLimit, RateBurst: s.Config.RateBurst,
+	})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("/api/", api)
+	return mux
+}
+
+// adminHandler routes the admin listener: health (no token) and the API.
+func (s *Server) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("/", admin.NewHandler(admin.Options{Token: s.adminToken, Accounts: s.Accounts, Logger: s.log}))
+	return mux
+}
+
+// healthz answers 200 while the database answers, 503 otherwise.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	if err := s.Store.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, `{"status":"unavailable"}`)
+		return
+	}
+	fmt.Fprintln(w, `{"status":"ok"}`)
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// PublicURL is the public listener's base URL.
+func (s *Server) PublicURL() string { return "http://" + s.publicLn.Addr().String() }
+
+// AdminURL is the admin listener's base URL.
+func (s *Server) AdminURL() string { return "http://" + s.adminLn.Addr().String() }
+
+// AdminToken is the admin API's bearer token.
+func (s *Server) AdminToken() string { return s.adminToken }
+
+// PrintBanner writes where everything is: both URLs, the data directory,
+// and where the admin token and master key come from (never their values).
+func (s *Server) PrintBanner(w io.Writer, version string) {
+	dataDir, _ := filepath.Abs(s.Config.DataDir)
+	fmt.Fprintf(w, "ivvy-notify %s\n", version)
+	fmt.Fprintf(w, "  iVvy API (public):  %s/api/1.0/\n", s.PublicURL())
+	fmt.Fprintf(w, "  admin API:          %s/v1/\n", s.AdminURL())
+	fmt.Fprintf(w, "  data directory:     %s\n", dataDir)
+	fmt.Fprintf(w, "  admin token:        %s\n", s.adminTokenSource)
+	fmt.Fprintf(w, "  master key:         %s\n", s.MasterKeySource)
+}
+
+// Run serves until ctx is cancelled, then shuts down gracefully within the
+// configured timeout and closes the store.
+func (s *Server) Run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	serve := func(srv *http.Server, ln net.Listener) func() error {
+		return func() error {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}
+	}
+	g.Go(serve(s.publicSrv, s.publicLn))
+	g.Go(serve(s.adminSrv, s.adminLn))
+	g.Go(func() error {
+		<-gctx.Done()
+		return s.shutdown()
+	})
+	err := g.Wait()
+	if cerr := s.Core.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// shutdown stops both listeners, letting in-flight requests finish.
+func (s *Server) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownTimeout)
+	defer cancel()
+	s.log.Info("shutting down", "timeout", s.Config.ShutdownTimeout)
+	return errors.Join(s.publicSrv.Shutdown(ctx), s.adminSrv.Shutdown(ctx))
+}
+
+func (s *Server) closeListeners() {
+	for _, ln := range []net.Listener{s.publicLn, s.adminLn} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}

@@ -1,0 +1,122 @@
+// Package cli is ivvy-notify's command line: cobra commands over the app
+// package. main only handles signals and calls Run.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/config"
+)
+
+// Version is set at build time with -ldflags "-X …/internal/cli.Version=v1.2.3".
+var Version = ""
+
+// IO is the process environment a command runs in.
+type IO struct {
+	Stdout, Stderr io.Writer
+	// LookupEnv reads environment variables; os.LookupEnv in production.
+	LookupEnv func(string) (string, bool)
+}
+
+// Run executes the command line args and returns the exit code.
+func Run(ctx context.Context, args []string, io IO) int {
+	if io.LookupEnv == nil {
+		io.LookupEnv = os.LookupEnv
+	}
+	root := newRoot(io)
+	root.SetArgs(args)
+	root.SetOut(io.Stdout)
+	root.SetErr(io.Stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(io.Stderr, "error:", err)
+		return 1
+	}
+	return 0
+}
+
+func newRoot(io IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ivvy-notify",
+		Short: "Self-hostable iVvy account notifications, byte-compatible with Amazon SNS delivery",
+		Long: "ivvy-notify serves iVvy's notification API: integrators subscribe webhook URLs,\n" +
+			"confirm them, and receive signed notifications exactly as iVvy sends them through Amazon SNS.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newServeCmd(io), newMigrateCmd(io), newAccountCmd(io), newKeyCmd(io), newVersionCmd(io))
+	return root
+}
+
+// bindConfig gives cmd the flags of cfg chosen by bind, annotates each with
+// its environment variable, and applies the environment before running.
+func bindConfig(cmd *cobra.Command, io IO, cfg *config.Config, binds ...func(*config.Config, *pflag.FlagSet)) {
+	for _, b := range binds {
+		b(cfg, cmd.Flags())
+	}
+	config.AnnotateEnv(cmd.Flags())
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := config.ApplyEnv(cmd.Flags(), io.LookupEnv); err != nil {
+			return err
+		}
+		cfg.ApplySecretEnv(io.LookupEnv)
+		return nil
+	}
+}
+
+// storage and serve are the flag groups commands choose from.
+func storage(c *config.Config, fs *pflag.FlagSet) { c.BindStorage(fs) }
+func serve(c *config.Config, fs *pflag.FlagSet) {
+	c.BindStorage(fs)
+	c.BindServe(fs)
+}
+
+// newLogger builds the structured logger the configuration asks for.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// printJSON writes v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// version returns the build's version: the -ldflags value, else the module
+// version recorded by the Go toolchain, else "dev".
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}
+
+func newVersionCmd(io IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(*cobra.Command, []string) {
+			fmt.Fprintln(io.Stdout, "ivvy-notify", version())
+		},
+	}
+}

@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/app"
+	"github.com/ivvy-notify/ivvy-notify/internal/config"
+)
+
+func newServeCmd(io IO) *cobra.Command {
+	cfg := config.Default()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server: the public iVvy API listener and the admin API listener",
+		Long: "Run the server. With no flags it keeps everything in ./data (an embedded SQLite\n" +
+			"database, a generated master key and admin token) and listens on loopback only.\n" +
+			"Every flag can also be set as an IVVY_NOTIFY_<FLAG> environment variable.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), cfg, io)
+		},
+	}
+	bindConfig(cmd, io, &cfg, serve)
+	return cmd
+}
+
+func runServe(ctx context.Context, cfg config.Config, io IO) error {
+	log := newLogger(cfg, io.Stderr)
+	srv, err := app.NewServer(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	srv.PrintBanner(io.Stdout, version())
+	log.Info("serving", "public", srv.PublicURL(), "admin", srv.AdminURL())
+	return srv.Run(ctx)
+}
+
+func newMigrateCmd(io IO) *cobra.Command {
+	cfg := config.Default()
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply the database schema migrations (serve also applies them on start)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := app.OpenStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			applied, err := st.Migrate(cmd.Context())
+			if err != nil {
+				return err
+			}
+			_, known, err := st.SchemaVersion(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if len(applied) == 0 {
+				fmt.Fprintf(io.Stdout, "database is up to date (schema version %d)\n", known)
+				return nil
+			}
+			fmt.Fprintf(io.Stdout, "applied migrations %v; schema version is now %d\n", applied, known)
+			return nil
+		},
+	}
+	bindConfig(cmd, io, &cfg, storage)
+	return cmd
+}

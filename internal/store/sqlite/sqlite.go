@@ -1,0 +1,146 @@
+// Package sqlite is the embedded SQLite backend of the store, built on the
+// pure-Go modernc.org/sqlite driver: WAL journal, foreign keys on, full
+// synchronous commits, and one connection shared with the job queue (the
+// River SQLite driver's recommendation: SQLite allows one writer at a time).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+)
+
+// FileName is the database file's name inside the data directory.
+const FileName = "ivvy-notify.db"
+
+// Store is a store.Store on one SQLite database file.
+type Store struct {
+	db *sql.DB
+	queries
+}
+
+var _ store.Store = (*Store)(nil)
+var _ store.Migrator = (*Store)(nil)
+
+// Open opens (creating if needed) the SQLite database at path. It does not
+// apply migrations; call Migrate.
+func Open(ctx context.Context, path string) (*Store, error) {
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return &Store{db: db, queries: queries{db}}, nil
+}
+
+// dsn builds the driver's data source name: WAL so readers never block the
+// writer, foreign keys enforced, FULL sync so an acknowledged commit
+// survives power loss, a busy timeout, and IMMEDIATE transactions so a
+// writer takes the lock up front instead of failing to upgrade later.
+func dsn(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// DB returns the underlying database handle, for the job queue's driver.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// InTx runs fn in one IMMEDIATE transaction.
+func (s *Store) InTx(ctx context.Context, fn func(q store.Queries) error) error {
+	return s.InSQLTx(ctx, func(tx *sql.Tx) error { return fn(queries{tx}) })
+}
+
+// InSQLTx runs fn in one transaction and hands it the raw *sql.Tx, so that
+// code which must share the transaction (the job queue's inserts) can.
+func (s *Store) InSQLTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", translate(err))
+	}
+	return nil
+}
+
+// execer is what both *sql.DB and *sql.Tx offer.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries implements store.Queries on a database or a transaction.
+type queries struct {
+	ex execer
+}
+
+// translate maps driver errors onto the store's sentinels.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %s", store.ErrConflict, se.Error())
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: %s", store.ErrNotFound, se.Error())
+		}
+	}
+	return err
+}
+
+// micros converts a time to the stored form: Unix microseconds, the
+// precision PostgreSQL keeps too.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicros converts a stored time back, in UTC.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// timePtr converts an optional stored time back.
+func timePtr(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromMicros(n.Int64)
+	return &t
+}

@@ -1,0 +1,87 @@
+package sqlite_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+	"github.com/ivvy-notify/ivvy-notify/internal/store/sqlite"
+	"github.com/ivvy-notify/ivvy-notify/internal/store/storetest"
+)
+
+func newStore(t *testing.T) store.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
+	require.NoError(t, err)
+	_, err = s.Migrate(context.Background())
+	require.NoError(t, err)
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, newStore)
+}
+
+func TestMigrate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+
+	t.Run("AppliesAllThenNothing", func(t *testing.T) {
+		s, err := sqlite.Open(ctx, path)
+		require.NoError(t, err)
+		defer s.Close()
+		applied, known, err := s.SchemaVersion(ctx)
+		require.NoError(t, err)
+		require.Zero(t, applied)
+		require.Positive(t, known)
+
+		versions, err := s.Migrate(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, versions[0])
+		require.Equal(t, known, versions[len(versions)-1])
+
+		versions, err = s.Migrate(ctx)
+		require.NoError(t, err)
+		require.Empty(t, versions)
+	})
+	t.Run("SchemaSurvivesReopen", func(t *testing.T) {
+		s, err := sqlite.Open(ctx, path)
+		require.NoError(t, err)
+		defer s.Close()
+		applied, known, err := s.SchemaVersion(ctx)
+		require.NoError(t, err)
+		require.Equal(t, known, applied)
+	})
+}
+
+func TestPragmas(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+	require.NoError(t, err)
+	defer s.Close()
+
+	var mode string
+	require.NoError(t, s.DB().QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode))
+	require.Equal(t, "wal", mode)
+	var fk int
+	require.NoError(t, s.DB().QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk))
+	require.Equal(t, 1, fk)
+	var sync int
+	require.NoError(t, s.DB().QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync))
+	require.Equal(t, 2, sync, "synchronous=FULL")
+}
+
+func TestOpenBadPath(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o500))
+	t.Cleanup(func() { os.Chmod(dir, 0o700) })
+	if os.Geteuid() == 0 {
+		t.Skip("root ignores directory permissions")
+	}
+	_, err := sqlite.Open(context.Background(), filepath.Join(dir, "sub", "x.db"))
+	require.Error(t, err)
+}
