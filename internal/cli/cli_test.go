@@ -1,0 +1,192 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/cli"
+)
+
+// runCLI runs the command line with the given environment.
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := cli.Run(context.Background(), args, cli.IO{Stdout: &out, Stderr: &errOut, LookupEnv: func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}})
+	return code, out.String(), errOut.String()
+}
+
+func TestAccountAndKeyCommands(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	env := map[string]string{"IVVY_NOTIFY_DATA_DIR": dir}
+
+	code, out, errOut := runCLI(t, env, "account", "create", "Acme")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "created account 1 \"Acme\"\n", out)
+
+	code, out, _ = runCLI(t, nil, "account", "create", "Globex", "--json", "--data-dir", dir)
+	require.Equal(t, 0, code)
+	var acct struct{ ID, Name, CreatedAt string }
+	require.NoError(t, json.Unmarshal([]byte(out), &acct))
+	require.Equal(t, "2", acct.ID)
+
+	code, out, _ = runCLI(t, env, "account", "list")
+	require.Equal(t, 0, code)
+	require.Regexp(t, `(?m)^ID\s+NAME\s+CREATED$`, out)
+	require.Regexp(t, `(?m)^1\s+Acme\s+\d{4}-`, out)
+	require.Regexp(t, `(?m)^2\s+Globex\s+`, out)
+
+	code, out, _ = runCLI(t, env, "key", "create", "--account", "1", "--json")
+	require.Equal(t, 0, code)
+	var key struct {
+		Key, Secret string
+		UserID      *int64
+		Primary     bool
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &key))
+	require.NotEmpty(t, key.Secret)
+	require.Nil(t, key.UserID)
+
+	code, out, _ = runCLI(t, env, "key", "create", "--account", "1", "--user-id", "7", "--primary")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "created primary user 7's key for account 1")
+	require.Regexp(t, `secret: [0-9a-f]{40}`, out)
+
+	code, out, _ = runCLI(t, env, "key", "list", "--account", "1")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, key.Key)
+	require.NotContains(t, out, key.Secret)
+	require.Contains(t, out, "account-level key")
+
+	code, out, _ = runCLI(t, env, "key", "revoke", "--account", "1", key.Key)
+	require.Equal(t, 0, code)
+	require.Equal(t, "revoked key "+key.Key+" of account 1\n", out)
+
+	code, out, _ = runCLI(t, env, "key", "list", "--account", "1", "--json")
+	require.Equal(t, 0, code)
+	require.Regexp(t, `"revokedAt": "\d{4}-`, out)
+	require.NotContains(t, out, key.Secret)
+
+	t.Run("Errors", func(t *testing.T) {
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"key", "create"}, `required flag(s) "account" not set`},
+			{[]string{"key", "create", "--account", "x"}, `--account "x": want a positive account id`},
+			{[]string{"key", "create", "--account", "9"}, "not found"},
+			{[]string{"key", "create", "--account", "1", "--primary"}, "primary: applies only to a user's key"},
+			{[]string{"key", "revoke", "--account", "1", "nope"}, "revoke key nope of account 1"},
+			{[]string{"account", "create"}, "accepts 1 arg(s)"},
+			{[]string{"account", "create", " "}, "name: is required"},
+			{[]string{"bogus"}, "unknown command"},
+		} {
+			code, _, errOut := runCLI(t, env, tc.args...)
+			require.Equal(t, 1, code, tc.args)
+			require.Contains(t, errOut, tc.want, tc.args)
+		}
+	})
+}
+
+func TestMigrate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	code, out, errOut := runCLI(t, nil, "migrate", "--data-dir", dir)
+	require.Equal(t, 0, code, errOut)
+	require.Regexp(t, `^applied migrations \[1( \d+)*\]; schema version is now \d+\n$`, out)
+	code, out, _ = runCLI(t, nil, "migrate", "--data-dir", dir)
+	require.Equal(t, 0, code)
+	require.Regexp(t, `^database is up to date \(schema version \d+\)\n$`, out)
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "version")
+	require.Equal(t, 0, code)
+	require.Regexp(t, `^ivvy-notify \S+\n$`, out)
+}
+
+func TestServeHelpShowsDefaultsAndEnv(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "serve", "--help")
+	require.Equal(t, 0, code)
+	for _, want := range []string{
+		`--listen string`, `(env IVVY_NOTIFY_LISTEN) (default "127.0.0.1:8080")`,
+		`(env IVVY_NOTIFY_ADMIN_LISTEN) (default "127.0.0.1:8081")`,
+		`(env IVVY_NOTIFY_DATA_DIR) (default "./data")`,
+		`(env IVVY_NOTIFY_RATE_LIMIT) (default 20)`,
+		`(env IVVY_NOTIFY_RATE_BURST) (default 40)`,
+	} {
+		require.Contains(t, out, want)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			require.Contains(t, line, "(env IVVY_NOTIFY_", line)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while serve writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestServeFromEnvironment(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	env := map[string]string{
+		"IVVY_NOTIFY_DATA_DIR":     dir,
+		"IVVY_NOTIFY_LISTEN":       "127.0.0.1:0",
+		"IVVY_NOTIFY_ADMIN_LISTEN": "127.0.0.1:0",
+		"IVVY_NOTIFY_ADMIN_TOKEN":  "env-token",
+		"IVVY_NOTIFY_LOG_FORMAT":   "json",
+	}
+	var out, errOut syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- cli.Run(ctx, []string{"serve"}, cli.IO{Stdout: &out, Stderr: &errOut, LookupEnv: func(k string) (string, bool) {
+			v, ok := env[k]
+			return v, ok
+		}})
+	}()
+	adminURL := regexp.MustCompile(`admin API:\s+(http://\S+)/v1/`)
+	require.Eventually(t, func() bool { return adminURL.MatchString(out.String()) }, 10*time.Second, 20*time.Millisecond)
+	banner := out.String()
+	require.Contains(t, banner, "data directory:     "+dir)
+	require.Contains(t, banner, "admin token:        from $IVVY_NOTIFY_ADMIN_TOKEN")
+	require.Contains(t, banner, "master key:         "+filepath.Join(dir, "master.key")+" (generated)")
+	require.NotContains(t, banner, "env-token")
+
+	req, _ := http.NewRequest("GET", adminURL.FindStringSubmatch(banner)[1]+"/v1/accounts", nil)
+	req.Header.Set("Authorization", "Bearer env-token")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+
+	cancel()
+	require.Equal(t, 0, <-done, errOut.String())
+	require.Contains(t, errOut.String(), `"msg":"serving"`, "--log-format json from the environment")
+}
+
+func TestServeRejectsBadConfig(t *testing.T) {
+	code, _, errOut := runCLI(t, map[string]string{"IVVY_NOTIFY_LOG_FORMAT": "xml"}, "serve", "--data-dir", t.TempDir())
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "--log-format")
+	code, _, errOut = runCLI(t, map[string]string{"IVVY_NOTIFY_RATE_BURST": "many"}, "serve")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "IVVY_NOTIFY_RATE_BURST")
+}
