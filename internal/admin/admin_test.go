@@ -167,10 +167,10 @@ func TestKeys(t *testing.T) {
 			`{"code":"invalid","message":"primary: applies only to a user's key; give userId","field":"primary"}`},
 		"zero user": {"POST", "/v1/accounts/1/keys", `{"userId":0}`, 400,
 			`{"code":"invalid","message":"userId: must be a positive integer","field":"userId"}`},
-		"string user":     {"POST", "/v1/accounts/1/keys", `{"userId":"7"}`, 400, ``},
-		"unknown account": {"POST", "/v1/accounts/9/keys", `{}`, 404, `{"code":"not_found","message":"account 9 not found"}`},
-		"list unknown":    {"GET", "/v1/accounts/9/keys", ``, 404, `{"code":"not_found","message":"account 9 not found"}`},
-		"revoke unknown":  {"DELETE", "/v1/accounts/1/keys/nope", ``, 404, `{"code":"not_found","message":"account 1 has no key nope"}`},
+		"string user":            {"POST", "/v1/accounts/1/keys", `{"userId":"7"}`, 400, ``},
+		"unknown account":        {"POST", "/v1/accounts/9/keys", `{}`, 404, `{"code":"not_found","message":"account 9 not found"}`},
+		"list unknown":           {"GET", "/v1/accounts/9/keys", ``, 404, `{"code":"not_found","message":"account 9 not found"}`},
+		"revoke unknown":         {"DELETE", "/v1/accounts/1/keys/nope", ``, 404, `{"code":"not_found","message":"account 1 has no key nope"}`},
 		"revoke other account's": {"DELETE", "/v1/accounts/2/keys/" + created[0].Key, ``, 404, ``},
 	} {
 		t.Run(name, func(t *testing.T) {
