@@ -52,7 +52,7 @@ func newRoot(io IO) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(io), newMigrateCmd(io), newAccountCmd(io), newKeyCmd(io), newVersionCmd(io))
+	root.AddCommand(newServeCmd(io), newMigrateCmd(io), newAccountCmd(io), newKeyCmd(io), newPingCmd(io), newVersionCmd(io))
 	return root
 }
 
@@ -62,13 +62,29 @@ func bindConfig(cmd *cobra.Command, io IO, cfg *config.Config, binds ...func(*co
 	for _, b := range binds {
 		b(cfg, cmd.Flags())
 	}
-	config.AnnotateEnv(cmd.Flags())
-	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
-		if err := config.ApplyEnv(cmd.Flags(), io.LookupEnv); err != nil {
-			return err
-		}
+	bindFlagsToEnv(cmd, io)
+	cmd.PreRunE = chain(cmd.PreRunE, func(*cobra.Command, []string) error {
 		cfg.ApplySecretEnv(io.LookupEnv)
 		return nil
+	})
+}
+
+// bindFlagsToEnv annotates cmd's flags with their environment variables and
+// applies the environment to the flags not given, before cmd runs.
+func bindFlagsToEnv(cmd *cobra.Command, io IO) {
+	config.AnnotateEnv(cmd.Flags())
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		return config.ApplyEnv(cmd.Flags(), io.LookupEnv)
+	}
+}
+
+// chain runs first, then next.
+func chain(first, next func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := first(cmd, args); err != nil {
+			return err
+		}
+		return next(cmd, args)
 	}
 }
 

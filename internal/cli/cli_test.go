@@ -150,40 +150,29 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func TestServeFromEnvironment(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	env := map[string]string{
+	s := startServe(t, map[string]string{
 		"IVVY_NOTIFY_DATA_DIR":     dir,
 		"IVVY_NOTIFY_LISTEN":       "127.0.0.1:0",
 		"IVVY_NOTIFY_ADMIN_LISTEN": "127.0.0.1:0",
 		"IVVY_NOTIFY_ADMIN_TOKEN":  "env-token",
 		"IVVY_NOTIFY_LOG_FORMAT":   "json",
-	}
-	var out, errOut syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() {
-		done <- cli.Run(ctx, []string{"serve"}, cli.IO{Stdout: &out, Stderr: &errOut, LookupEnv: func(k string) (string, bool) {
-			v, ok := env[k]
-			return v, ok
-		}})
-	}()
-	adminURL := regexp.MustCompile(`admin API:\s+(http://\S+)/v1/`)
-	require.Eventually(t, func() bool { return adminURL.MatchString(out.String()) }, 10*time.Second, 20*time.Millisecond)
-	banner := out.String()
+	})
+	banner := s.out.String()
 	require.Contains(t, banner, "data directory:     "+dir)
 	require.Contains(t, banner, "admin token:        from $IVVY_NOTIFY_ADMIN_TOKEN")
 	require.Contains(t, banner, "master key:         "+filepath.Join(dir, "master.key")+" (generated)")
 	require.NotContains(t, banner, "env-token")
 
-	req, _ := http.NewRequest("GET", adminURL.FindStringSubmatch(banner)[1]+"/v1/accounts", nil)
+	adminURL := regexp.MustCompile(`admin API:\s+(http://\S+)/v1/`).FindStringSubmatch(banner)[1]
+	req, _ := http.NewRequest("GET", adminURL+"/v1/accounts", nil)
 	req.Header.Set("Authorization", "Bearer env-token")
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
 
-	cancel()
-	require.Equal(t, 0, <-done, errOut.String())
-	require.Contains(t, errOut.String(), `"msg":"serving"`, "--log-format json from the environment")
+	require.Equal(t, 0, s.stop(), s.errOut.String())
+	require.Contains(t, s.errOut.String(), `"msg":"serving"`, "--log-format json from the environment")
 }
 
 func TestServeRejectsBadConfig(t *testing.T) {
@@ -193,4 +182,62 @@ func TestServeRejectsBadConfig(t *testing.T) {
 	code, _, errOut = runCLI(t, map[string]string{"IVVY_NOTIFY_RATE_BURST": "many"}, "serve")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "IVVY_NOTIFY_RATE_BURST")
+}
+
+func TestPingCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	code, out, errOut := runCLI(t, nil, "account", "create", "Acme", "--data-dir", dir)
+	require.Equal(t, 0, code, errOut)
+	code, out, _ = runCLI(t, nil, "key", "create", "--account", "1", "--json", "--data-dir", dir)
+	require.Equal(t, 0, code)
+	var key struct{ Key, Secret string }
+	require.NoError(t, json.Unmarshal([]byte(out), &key))
+
+	srv := startServe(t, map[string]string{
+		"IVVY_NOTIFY_DATA_DIR": dir, "IVVY_NOTIFY_LISTEN": "127.0.0.1:0", "IVVY_NOTIFY_ADMIN_LISTEN": "127.0.0.1:0",
+	})
+	env := map[string]string{"IVVY_NOTIFY_KEY": key.Key, "IVVY_NOTIFY_SECRET": key.Secret}
+	for _, dialect := range []string{"js", "dotnet"} {
+		code, out, errOut = runCLI(t, env, "ping", "--api-url", srv.publicURL, "--dialect", dialect)
+		require.Equal(t, 0, code, errOut)
+		require.Regexp(t, `^ack \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(`+dialect+` dialect, \d+ ms\)\n$`, out)
+	}
+	code, _, errOut = runCLI(t, map[string]string{"IVVY_NOTIFY_KEY": key.Key, "IVVY_NOTIFY_SECRET": "wrong"}, "ping", "--api-url", srv.publicURL)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "23004")
+	code, _, errOut = runCLI(t, nil, "ping", "--api-url", srv.publicURL)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "--key and --secret are required")
+}
+
+// serving is a "serve" command running in the background.
+type serving struct {
+	publicURL   string
+	out, errOut *syncBuffer
+	stop        func() int
+}
+
+// startServe runs "serve" with env until stop is called or the test ends.
+func startServe(t *testing.T, env map[string]string) *serving {
+	t.Helper()
+	s := &serving{out: &syncBuffer{}, errOut: &syncBuffer{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- cli.Run(ctx, []string{"serve"}, cli.IO{Stdout: s.out, Stderr: s.errOut, LookupEnv: func(k string) (string, bool) {
+			v, ok := env[k]
+			return v, ok
+		}})
+	}()
+	var once sync.Once
+	var code int
+	s.stop = func() int {
+		once.Do(func() { cancel(); code = <-done })
+		return code
+	}
+	t.Cleanup(func() { require.Equal(t, 0, s.stop(), s.errOut.String()) })
+	public := regexp.MustCompile(`iVvy API \(public\):\s+(http://\S+)/api/1.0/`)
+	require.Eventually(t, func() bool { return public.MatchString(s.out.String()) }, 10*time.Second, 20*time.Millisecond)
+	s.publicURL = public.FindStringSubmatch(s.out.String())[1]
+	return s
 }
