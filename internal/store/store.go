@@ -101,6 +101,8 @@ type Queries interface {
 	// SettingPutIfAbsent stores value under name unless the name is already
 	// set, and returns the value now stored.
 	SettingPutIfAbsent(ctx context.Context, name string, value []byte) ([]byte, error)
+
+	NotifyQueries
 }
 
 // Store is a database holding ivvy-notify's state.

@@ -2,8 +2,11 @@ package sqlite
 
 import (
 	"context"
+
 	"embed"
 	"fmt"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
 	"io/fs"
 	"sort"
 	"strconv"
@@ -74,6 +77,9 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		}
 		applied = append(applied, m.version)
 	}
+	if err := s.migrateQueue(ctx); err != nil {
+		return applied, err
+	}
 	return applied, nil
 }
 
@@ -117,4 +123,17 @@ func (s *Store) SchemaVersion(ctx context.Context) (applied, known int, err erro
 	}
 	applied, err = s.appliedVersion(ctx)
 	return applied, known, err
+}
+
+// migrateQueue applies the job queue's own migrations (River's), which
+// live beside ours in the same database.
+func (s *Store) migrateQueue(ctx context.Context) error {
+	m, err := rivermigrate.New(riversqlite.New(s.db), nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: job queue migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("sqlite: job queue migrations: %w", err)
+	}
+	return nil
 }

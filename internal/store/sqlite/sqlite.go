@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -26,6 +28,10 @@ type Store struct {
 	db *sql.DB
 	queries
 }
+
+// jobInserter is the job queue's client, used only to insert jobs inside
+// the store's transactions.
+type jobInserter = *river.Client[*sql.Tx]
 
 var _ store.Store = (*Store)(nil)
 var _ store.Migrator = (*Store)(nil)
@@ -43,7 +49,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{db: db, queries: queries{db}}, nil
+	inserter, err := river.NewClient(riversqlite.New(db), &river.Config{})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: job queue: %w", err)
+	}
+	s := &Store{db: db}
+	s.queries = queries{ex: db, jobs: inserter, db: s}
+	return s, nil
 }
 
 // dsn builds the driver's data source name: WAL so readers never block the
@@ -71,7 +84,7 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // InTx runs fn in one IMMEDIATE transaction.
 func (s *Store) InTx(ctx context.Context, fn func(q store.Queries) error) error {
-	return s.InSQLTx(ctx, func(tx *sql.Tx) error { return fn(queries{tx}) })
+	return s.InSQLTx(ctx, func(tx *sql.Tx) error { return fn(queries{ex: tx, jobs: s.jobs, db: s}) })
 }
 
 // InSQLTx runs fn in one transaction and hands it the raw *sql.Tx, so that
@@ -106,7 +119,9 @@ type execer interface {
 
 // queries implements store.Queries on a database or a transaction.
 type queries struct {
-	ex execer
+	ex   execer
+	jobs jobInserter
+	db   *Store
 }
 
 // translate maps driver errors onto the store's sentinels.

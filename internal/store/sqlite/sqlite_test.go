@@ -2,6 +2,8 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -84,4 +86,40 @@ func TestOpenBadPath(t *testing.T) {
 	}
 	_, err := sqlite.Open(context.Background(), filepath.Join(dir, "sub", "x.db"))
 	require.Error(t, err)
+}
+
+// TestDeliveryJobInSameTransaction checks that a delivery's queue job is
+// written with the row, and vanishes with it on rollback.
+func TestDeliveryJobInSameTransaction(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t).(*sqlite.Store)
+	defer s.Close()
+	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "A"})
+	require.NoError(t, err)
+	topic, err := s.TopicGetOrCreate(ctx, store.TopicCreateParams{AccountID: a.ID, Endpoint: "companies", ARN: "arn:t"})
+	require.NoError(t, err)
+	sub, err := s.SubscriptionCreate(ctx, store.SubscriptionCreateParams{TopicID: topic.ID, ARN: "arn:s", URL: "https://x", APIKey: "k"})
+	require.NoError(t, err)
+	create := func(q store.Queries) (*store.Delivery, error) {
+		return q.DeliveryCreate(ctx, store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m", MessageType: "Notification", Body: []byte("{}")})
+	}
+	jobs := func() (n int, args string) {
+		require.NoError(t, s.DB().QueryRowContext(ctx,
+			`SELECT COUNT(*), COALESCE(json(MAX(args)), '') FROM river_job WHERE kind = 'deliver' AND queue = 'deliveries'`).Scan(&n, &args))
+		return n, args
+	}
+
+	require.Error(t, s.InTx(ctx, func(q store.Queries) error {
+		_, err := create(q)
+		require.NoError(t, err)
+		return errors.New("roll back")
+	}))
+	n, _ := jobs()
+	require.Zero(t, n, "a rolled-back delivery leaves no job")
+
+	d, err := create(s)
+	require.NoError(t, err)
+	n, args := jobs()
+	require.Equal(t, 1, n)
+	require.JSONEq(t, fmt.Sprintf(`{"deliveryId":%d}`, d.ID), args)
 }

@@ -25,6 +25,11 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, newStore) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, newStore) })
 	t.Run("Transactions", func(t *testing.T) { testTransactions(t, newStore) })
+	t.Run("SigningKeys", func(t *testing.T) { testSigningKeys(t, newStore) })
+	t.Run("Topics", func(t *testing.T) { testTopics(t, newStore) })
+	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, newStore) })
+	t.Run("Tokens", func(t *testing.T) { testTokens(t, newStore) })
+	t.Run("EventsAndDeliveries", func(t *testing.T) { testEventsAndDeliveries(t, newStore) })
 }
 
 // baseTime is a fixed time with sub-microsecond digits that backends must

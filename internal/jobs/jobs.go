@@ -1,0 +1,15 @@
+// Package jobs defines the job queue's job kinds: the arguments a store
+// backend enqueues and a worker receives. It is a leaf, so backends and
+// workers can share it without importing each other.
+package jobs
+
+// QueueDeliveries is the queue that delivery jobs run on.
+const QueueDeliveries = "deliveries"
+
+// Deliver sends one stored delivery to its subscription.
+type Deliver struct {
+	DeliveryID int64 `json:"deliveryId"`
+}
+
+// Kind names the job kind in the queue.
+func (Deliver) Kind() string { return "deliver" }

@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// SigningKey is one version of an account's RSA key that signs its iVvy
+// messages.
+type SigningKey struct {
+	AccountID int64
+	// Version is the key's creation time in Unix seconds; it appears in
+	// the public key's path.
+	Version int64
+	// PrivateKeySealed is the PKCS#8 DER key, encrypted under the master key.
+	PrivateKeySealed []byte
+	// PublicKeyPEM is the "PUBLIC KEY" PEM served to receivers.
+	PublicKeyPEM []byte
+	CreatedAt    time.Time
+}
+
+// Topic is an account's SNS-style topic for one notification endpoint.
+type Topic struct {
+	ID        int64
+	AccountID int64
+	// Endpoint is the catalog endpoint name, e.g. "companies".
+	Endpoint  string
+	ARN       string
+	CreatedAt time.Time
+}
+
+// SubscriptionStatus is where a subscription is in its life.
+type SubscriptionStatus string
+
+// Subscription statuses.
+const (
+	SubscriptionPending   SubscriptionStatus = "PendingConfirmation"
+	SubscriptionConfirmed SubscriptionStatus = "Confirmed"
+	SubscriptionDeleted   SubscriptionStatus = "Deleted"
+)
+
+// Subscription is a webhook URL subscribed to a topic.
+type Subscription struct {
+	ID      int64
+	TopicID int64
+	ARN     string
+	URL     string
+	Status  SubscriptionStatus
+	// APIKey is the key that subscribed it; only it may unsubscribe.
+	APIKey      string
+	CreatedAt   time.Time
+	ConfirmedAt *time.Time
+	DeletedAt   *time.Time
+	// Topic fields, joined in for convenience.
+	TopicARN  string
+	AccountID int64
+	Endpoint  string
+}
+
+// ConfirmationToken lets whoever holds it confirm a subscription until it
+// expires. Only its SHA-256 is stored.
+type ConfirmationToken struct {
+	TokenHash      []byte
+	SubscriptionID int64
+	ExpiresAt      time.Time
+	CreatedAt      time.Time
+}
+
+// Event is one published domain event.
+type Event struct {
+	ID         int64
+	AccountID  int64
+	TxnID      string
+	Subject    string
+	Body       []byte
+	SourceType int
+	SourceInfo *string
+	// Messages and Deliveries count what the publish created.
+	Messages   int
+	Deliveries int
+	CreatedAt  time.Time
+}
+
+// DeliveryStatus is where a delivery is in its life.
+type DeliveryStatus string
+
+// Delivery statuses.
+const (
+	DeliveryPending   DeliveryStatus = "pending"
+	DeliveryDelivered DeliveryStatus = "delivered"
+	// DeliveryCancelled: the subscription went away before it was sent.
+	DeliveryCancelled DeliveryStatus = "cancelled"
+)
+
+// Delivery is one message to send to one subscription: the exact bytes
+// POSTed on every attempt.
+type Delivery struct {
+	ID             int64
+	SubscriptionID int64
+	EventID        *int64
+	MessageID      string
+	MessageType    string
+	Body           []byte
+	Status         DeliveryStatus
+	Attempts       int
+	LastError      string
+	CreatedAt      time.Time
+	CompletedAt    *time.Time
+}
+
+// TopicCreateParams are the inputs of TopicGetOrCreate.
+type TopicCreateParams struct {
+	AccountID int64
+	Endpoint  string
+	ARN       string
+	CreatedAt time.Time
+}
+
+// SubscriptionCreateParams are the inputs of SubscriptionCreate.
+type SubscriptionCreateParams struct {
+	TopicID   int64
+	ARN       string
+	URL       string
+	APIKey    string
+	CreatedAt time.Time
+}
+
+// EventCreateParams are the inputs of EventCreate.
+type EventCreateParams struct {
+	AccountID  int64
+	TxnID      string
+	Subject    string
+	Body       []byte
+	SourceType int
+	SourceInfo *string
+	Messages   int
+	Deliveries int
+	CreatedAt  time.Time
+}
+
+// DeliveryCreateParams are the inputs of DeliveryCreate.
+type DeliveryCreateParams struct {
+	SubscriptionID int64
+	EventID        *int64
+	MessageID      string
+	MessageType    string
+	Body           []byte
+	CreatedAt      time.Time
+}
+
+// DeliveryAttemptParams record the outcome of one delivery attempt.
+type DeliveryAttemptParams struct {
+	ID int64
+	// Status is the delivery's new status: pending (to be retried),
+	// delivered or cancelled.
+	Status DeliveryStatus
+	// Error is the attempt's error, empty on success.
+	Error string
+	At    time.Time
+}
+
+// NotifyQueries are the operations on signing keys, topics,
+// subscriptions, events and deliveries.
+type NotifyQueries interface {
+	// SigningKeyCreate stores a key version; ErrConflict if it exists.
+	SigningKeyCreate(ctx context.Context, k SigningKey) error
+	// SigningKeyCurrent returns the account's newest key, or ErrNotFound.
+	SigningKeyCurrent(ctx context.Context, accountID int64) (*SigningKey, error)
+	// SigningKeyGet returns one key version, or ErrNotFound.
+	SigningKeyGet(ctx context.Context, accountID, version int64) (*SigningKey, error)
+	// SigningKeyList returns the account's keys, oldest first.
+	SigningKeyList(ctx context.Context, accountID int64) ([]*SigningKey, error)
+
+	// TopicGetOrCreate returns the account's topic for the endpoint,
+	// creating it with the given ARN if it does not exist.
+	TopicGetOrCreate(ctx context.Context, p TopicCreateParams) (*Topic, error)
+	// TopicGet returns the account's topic for the endpoint, or ErrNotFound.
+	TopicGet(ctx context.Context, accountID int64, endpoint string) (*Topic, error)
+	// TopicListByAccount returns the account's topics.
+	TopicListByAccount(ctx context.Context, accountID int64) ([]*Topic, error)
+
+	// SubscriptionCreate adds a pending subscription; ErrConflict if the
+	// topic already has a live (not deleted) one for the URL.
+	SubscriptionCreate(ctx context.Context, p SubscriptionCreateParams) (*Subscription, error)
+	// SubscriptionGet returns a subscription by id, or ErrNotFound.
+	SubscriptionGet(ctx context.Context, id int64) (*Subscription, error)
+	// SubscriptionGetByARN returns a subscription by ARN, or ErrNotFound.
+	SubscriptionGetByARN(ctx context.Context, arn string) (*Subscription, error)
+	// SubscriptionGetLive returns the topic's live subscription for the
+	// URL, or ErrNotFound.
+	SubscriptionGetLive(ctx context.Context, topicID int64, url string) (*Subscription, error)
+	// SubscriptionListByAccount returns the account's subscriptions,
+	// deleted ones included, in id order.
+	SubscriptionListByAccount(ctx context.Context, accountID int64) ([]*Subscription, error)
+	// SubscriptionListConfirmed returns the topic's confirmed subscriptions.
+	SubscriptionListConfirmed(ctx context.Context, topicID int64) ([]*Subscription, error)
+	// SubscriptionSetStatus moves a subscription to a status, stamping
+	// ConfirmedAt or DeletedAt at the given time, and returns it.
+	SubscriptionSetStatus(ctx context.Context, id int64, status SubscriptionStatus, at time.Time) (*Subscription, error)
+
+	// TokenCreate stores a confirmation token.
+	TokenCreate(ctx context.Context, t ConfirmationToken) error
+	// TokenGet returns the token with the given hash, or ErrNotFound.
+	TokenGet(ctx context.Context, hash []byte) (*ConfirmationToken, error)
+	// TokenDeleteExpired deletes tokens that expired before the given time
+	// and returns how many.
+	TokenDeleteExpired(ctx context.Context, before time.Time) (int, error)
+
+	// EventCreate stores an event; ErrConflict if the account already has
+	// one with the TxnID.
+	EventCreate(ctx context.Context, p EventCreateParams) (*Event, error)
+	// EventGetByTxnID returns the account's event with the TxnID, or
+	// ErrNotFound.
+	EventGetByTxnID(ctx context.Context, accountID int64, txnID string) (*Event, error)
+
+	// DeliveryCreate stores a pending delivery AND enqueues the job that
+	// sends it, atomically: inside InTx, in the caller's transaction.
+	DeliveryCreate(ctx context.Context, p DeliveryCreateParams) (*Delivery, error)
+	// DeliveryGet returns a delivery, or ErrNotFound.
+	DeliveryGet(ctx context.Context, id int64) (*Delivery, error)
+	// DeliveryRecordAttempt counts an attempt and sets the new status.
+	DeliveryRecordAttempt(ctx context.Context, p DeliveryAttemptParams) (*Delivery, error)
+}
