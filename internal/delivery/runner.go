@@ -1,0 +1,163 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+	"github.com/ivvy-notify/ivvy-notify/internal/webhookurl"
+)
+
+// Runner defaults.
+const (
+	// DefaultMaxWorkers is how many deliveries one node sends at once.
+	DefaultMaxWorkers = 50
+	// DefaultFetchPollInterval is how often the queue is polled for work
+	// (SQLite has no LISTEN/NOTIFY, so polling is how new jobs are seen).
+	DefaultFetchPollInterval = 50 * time.Millisecond
+	// DefaultFetchCooldown is the least time between two fetches.
+	DefaultFetchCooldown = 10 * time.Millisecond
+	// jobTimeoutMargin is added to the request timeout to bound a whole
+	// job (loading and recording included).
+	jobTimeoutMargin = 30 * time.Second
+	// hardStopGrace bounds the wait for cancelled jobs to return once
+	// Stop's own bound has passed.
+	hardStopGrace = 5 * time.Second
+)
+
+// Config configures a Runner. Zero fields take the defaults.
+type Config struct {
+	// MaxWorkers is how many deliveries run at once; default 50.
+	MaxWorkers int
+	// RequestTimeout bounds one HTTP attempt; default 15 s.
+	RequestTimeout time.Duration
+	// Policy is the SSRF policy checked on every connection.
+	Policy webhookurl.Policy
+	// RetryPolicy schedules retries; default &ExponentialRetry{}.
+	RetryPolicy RetryPolicy
+	// MaxAttempts caps a delivery's attempts, the first included; default 25.
+	MaxAttempts int
+	// Logger gets the runner's and the queue's logs; default slog.Default().
+	Logger *slog.Logger
+	// FetchPollInterval is how often the queue is polled; default 50 ms.
+	FetchPollInterval time.Duration
+	// FetchCooldown is the least time between fetches; default 10 ms.
+	FetchCooldown time.Duration
+	// Poster sends the attempts; default NewSender(Policy, RequestTimeout).
+	// When set, Policy is unused and RequestTimeout only sizes the job
+	// timeout.
+	Poster Poster
+}
+
+// WithDefaults returns c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	c.MaxWorkers = cmpOr(c.MaxWorkers, DefaultMaxWorkers)
+	c.RequestTimeout = cmpOr(c.RequestTimeout, DefaultRequestTimeout)
+	c.MaxAttempts = cmpOr(c.MaxAttempts, DefaultMaxAttempts)
+	c.FetchPollInterval = cmpOr(c.FetchPollInterval, DefaultFetchPollInterval)
+	c.FetchCooldown = cmpOr(c.FetchCooldown, DefaultFetchCooldown)
+	if c.RetryPolicy == nil {
+		c.RetryPolicy = &ExponentialRetry{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Poster == nil {
+		c.Poster = NewSender(c.Policy, c.RequestTimeout)
+	}
+	return c
+}
+
+// cmpOr returns v, or def when v is zero or negative.
+func cmpOr[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// Validate reports the first invalid field of a defaulted Config.
+func (c Config) Validate() error {
+	switch {
+	case c.MaxWorkers < 1 || c.MaxWorkers > 10_000:
+		return fmt.Errorf("delivery: MaxWorkers must be 1–10000, got %d", c.MaxWorkers)
+	case c.MaxAttempts < 1:
+		return fmt.Errorf("delivery: MaxAttempts must be at least 1, got %d", c.MaxAttempts)
+	case c.FetchPollInterval < c.FetchCooldown:
+		return fmt.Errorf("delivery: FetchPollInterval (%s) must not be shorter than FetchCooldown (%s)",
+			c.FetchPollInterval, c.FetchCooldown)
+	}
+	return nil
+}
+
+// Runner owns the job queue client that works the deliveries queue.
+type Runner[TTx any] struct {
+	client *river.Client[TTx]
+	logger *slog.Logger
+}
+
+// New builds a Runner working jobs.QueueDeliveries through driver, which
+// must reach the database st enqueues delivery jobs in.
+func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*Runner[TTx], error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, NewWorker(st, cfg.Poster, WorkerConfig{
+		Retry: cfg.RetryPolicy, MaxAttempts: cfg.MaxAttempts, Logger: cfg.Logger,
+	}))
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:            map[string]river.QueueConfig{jobs.QueueDeliveries: {MaxWorkers: cfg.MaxWorkers}},
+		Workers:           workers,
+		RetryPolicy:       cfg.RetryPolicy,
+		MaxAttempts:       cfg.MaxAttempts,
+		JobTimeout:        cfg.RequestTimeout + jobTimeoutMargin,
+		FetchPollInterval: cfg.FetchPollInterval,
+		FetchCooldown:     cfg.FetchCooldown,
+		Logger:            cfg.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delivery: job queue: %w", err)
+	}
+	return &Runner[TTx]{client: client, logger: cfg.Logger}, nil
+}
+
+// Client returns the job queue client, e.g. to subscribe to job events.
+func (r *Runner[TTx]) Client() *river.Client[TTx] { return r.client }
+
+// Start starts working deliveries in the background. Jobs run under ctx:
+// cancelling it stops the runner too, so pass a context that lives as long
+// as the runner and end it with Stop.
+func (r *Runner[TTx]) Start(ctx context.Context) error {
+	if err := r.client.Start(ctx); err != nil {
+		return fmt.Errorf("delivery: start: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching and waits for the deliveries in flight to finish,
+// for as long as ctx allows. If ctx ends first, the remaining attempts are
+// cancelled (River makes their jobs available again, not counting the
+// attempt), Stop waits up to 5 s more for them to return, and it returns
+// ctx's error.
+func (r *Runner[TTx]) Stop(ctx context.Context) error {
+	err := r.client.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	r.logger.WarnContext(ctx, "delivery: graceful stop timed out; cancelling deliveries in flight")
+	hctx, cancel := context.WithTimeout(context.Background(), hardStopGrace)
+	defer cancel()
+	if herr := r.client.StopAndCancel(hctx); herr != nil {
+		err = errors.Join(err, herr)
+	}
+	return fmt.Errorf("delivery: stop: %w", err)
+}
