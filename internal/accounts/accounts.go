@@ -7,6 +7,7 @@ package accounts
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,15 @@ type Service struct {
 	box   *secrets.Box
 	now   func() time.Time
 	rand  io.Reader
+	cache keyCache
+	// generateKey makes RSA keys; tests may swap in a faster source.
+	generateKey func(r io.Reader, bits int) (*rsa.PrivateKey, error)
+}
+
+// SetKeyGenerator replaces the RSA key generator (tests use a pool of
+// pre-generated keys, because generating RSA-2048 keys is slow).
+func (s *Service) SetKeyGenerator(gen func(r io.Reader, bits int) (*rsa.PrivateKey, error)) {
+	s.generateKey = gen
 }
 
 // NewService returns a Service on st whose secrets are sealed by box. now
@@ -46,10 +56,11 @@ func NewService(st store.Store, box *secrets.Box, now func() time.Time, r io.Rea
 	if r == nil {
 		r = rand.Reader
 	}
-	return &Service{store: st, box: box, now: now, rand: r}
+	return &Service{store: st, box: box, now: now, rand: r, generateKey: rsa.GenerateKey}
 }
 
-// CreateAccount creates an account with a trimmed, non-empty name.
+// CreateAccount creates an account with a trimmed, non-empty name, and
+// its first message-signing key, in one transaction.
 func (s *Service) CreateAccount(ctx context.Context, name string) (*store.Account, error) {
 	name = strings.TrimSpace(name)
 	switch {
@@ -60,7 +71,19 @@ func (s *Service) CreateAccount(ctx context.Context, name string) (*store.Accoun
 	case !utf8.ValidString(name):
 		return nil, &ValidationError{Field: "name", Message: "must be valid UTF-8"}
 	}
-	return s.store.AccountCreate(ctx, store.AccountCreateParams{Name: name, CreatedAt: s.now()})
+	key, err := s.newKey()
+	if err != nil {
+		return nil, err
+	}
+	var a *store.Account
+	err = s.store.InTx(ctx, func(q store.Queries) error {
+		if a, err = q.AccountCreate(ctx, store.AccountCreateParams{Name: name, CreatedAt: s.now()}); err != nil {
+			return err
+		}
+		_, err = s.createSigningKey(ctx, q, a.ID, key)
+		return err
+	})
+	return a, err
 }
 
 // Account returns one account, or an error wrapping store.ErrNotFound.

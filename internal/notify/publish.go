@@ -1,0 +1,276 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/catalog"
+	"github.com/ivvy-notify/ivvy-notify/internal/ivvymsg"
+	"github.com/ivvy-notify/ivvy-notify/internal/sns"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+)
+
+// MaxMessageBytes is SNS's limit on a published message: 256 KB.
+const MaxMessageBytes = 262144
+
+// MaxBatch is the most events one publish request may carry.
+const MaxBatch = 100
+
+// txnIDPattern is iVvy's TxnId: 32 lowercase hex digits.
+var txnIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// Event is one event to publish.
+type Event struct {
+	Subject string
+	// Body is the event body, a JSON object.
+	Body json.RawMessage
+	// SourceType is 0 (unknown) or 1 (API).
+	SourceType int
+	// SourceInfo is a JSON object (e.g. {"key":"…"}) or nil.
+	SourceInfo json.RawMessage
+	// TxnID is an optional idempotency key; generated when empty.
+	TxnID string
+}
+
+// Published is what publishing one event did.
+type Published struct {
+	TxnID      string
+	Messages   int
+	Deliveries int
+	// Duplicate reports that the TxnID was published before: nothing new
+	// was stored or sent, and the counts are the first publish's.
+	Duplicate bool
+}
+
+// PublishError is an event that cannot be published; nothing was stored.
+type PublishError struct {
+	// Index is the event's position in a batch (0 for a single event).
+	Index  int
+	Field  string
+	Reason string
+}
+
+func (e *PublishError) Error() string {
+	return fmt.Sprintf("event %d: %s: %s", e.Index, e.Field, e.Reason)
+}
+
+// prepared is an event validated and, where it has subscribers, built and
+// signed, ready to store.
+type prepared struct {
+	event      store.EventCreateParams
+	subs       []*store.Subscription
+	deliveries []store.DeliveryCreateParams
+}
+
+// Publish validates, signs and stores the events and their deliveries in
+// one transaction; it returns only once all are committed. An invalid
+// event fails the whole call with a *PublishError and stores nothing.
+func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) ([]Published, error) {
+	if len(events) == 0 || len(events) > MaxBatch {
+		return nil, &PublishError{Field: "events", Reason: fmt.Sprintf("a batch holds 1 to %d events", MaxBatch)}
+	}
+	if _, err := s.Store.AccountGet(ctx, accountID); err != nil {
+		return nil, err
+	}
+	preps := make([]*prepared, len(events))
+	for i, ev := range events {
+		p, err := s.prepare(ctx, accountID, ev)
+		var pe *PublishError
+		if errors.As(err, &pe) {
+			pe.Index = i
+		}
+		if err != nil {
+			return nil, err
+		}
+		preps[i] = p
+	}
+	out := make([]Published, len(preps))
+	err := s.Store.InTx(ctx, func(q store.Queries) error {
+		for i, p := range preps {
+			var err error
+			if out[i], err = s.store(ctx, q, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// store writes one prepared event and its deliveries, or reports the
+// earlier publish of its TxnID.
+func (s *Service) store(ctx context.Context, q store.Queries, p *prepared) (Published, error) {
+	e, err := q.EventCreate(ctx, p.event)
+	if errors.Is(err, store.ErrConflict) {
+		if e, err = q.EventGetByTxnID(ctx, p.event.AccountID, p.event.TxnID); err == nil {
+			return Published{TxnID: e.TxnID, Messages: e.Messages, Deliveries: e.Deliveries, Duplicate: true}, nil
+		}
+	}
+	if err != nil {
+		return Published{}, err
+	}
+	for _, d := range p.deliveries {
+		d.EventID = &e.ID
+		if _, err := q.DeliveryCreate(ctx, d); err != nil {
+			return Published{}, err
+		}
+	}
+	return Published{TxnID: e.TxnID, Messages: e.Messages, Deliveries: e.Deliveries}, nil
+}
+
+// prepare validates an event and builds its signed messages.
+func (s *Service) prepare(ctx context.Context, accountID int64, ev Event) (*prepared, error) {
+	p, err := s.validate(accountID, ev)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Store.EventGetByTxnID(ctx, accountID, p.event.TxnID); err == nil {
+		return p, nil // a duplicate: store() reports it; nothing to build
+	}
+	subject, _ := s.Deps.Catalog.Subject(ev.Subject)
+	topic, err := s.Store.TopicGet(ctx, accountID, subject.Endpoint.Name())
+	if errors.Is(err, store.ErrNotFound) {
+		return p, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.subs, err = s.Store.SubscriptionListConfirmed(ctx, topic.ID); err != nil || len(p.subs) == 0 {
+		return p, err
+	}
+	return p, s.build(ctx, p, topic)
+}
+
+// validate checks the event against the catalog and SNS's limits.
+func (s *Service) validate(accountID int64, ev Event) (*prepared, error) {
+	if err := s.Deps.Catalog.Validate(ev.Subject, ev.Body); err != nil {
+		field := "body"
+		if errors.Is(err, catalog.ErrUnknownSubject) {
+			field = "subject"
+		}
+		return nil, &PublishError{Field: field, Reason: err.Error()}
+	}
+	var body bytes.Buffer
+	if err := json.Compact(&body, ev.Body); err != nil {
+		return nil, &PublishError{Field: "body", Reason: err.Error()}
+	}
+	info, err := sourceInfo(ev)
+	if err != nil {
+		return nil, err
+	}
+	txnID := ev.TxnID
+	if txnID == "" {
+		if txnID, err = ivvymsg.NewTxnID(s.Rand); err != nil {
+			return nil, err
+		}
+	} else if !txnIDPattern.MatchString(txnID) {
+		return nil, &PublishError{Field: "txnId", Reason: "must be 32 lowercase hex digits, like iVvy's TxnId"}
+	}
+	e := store.EventCreateParams{
+		AccountID: accountID, TxnID: txnID, Subject: ev.Subject, Body: body.Bytes(),
+		SourceType: ev.SourceType, SourceInfo: info, CreatedAt: s.Now(),
+	}
+	if err := s.checkSize(e); err != nil {
+		return nil, err
+	}
+	return &prepared{event: e}, nil
+}
+
+// sourceInfo checks SourceType and renders SourceInfo as the JSON string
+// the iVvy message carries.
+func sourceInfo(ev Event) (*string, error) {
+	if ev.SourceType != ivvymsg.SourceTypeUnknown && ev.SourceType != ivvymsg.SourceTypeAPI {
+		return nil, &PublishError{Field: "sourceType", Reason: "must be 0 (unknown) or 1 (API)"}
+	}
+	raw := bytes.TrimSpace(ev.SourceInfo)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil, nil
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, &PublishError{Field: "sourceInfo", Reason: "must be a JSON object or null"}
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, &PublishError{Field: "sourceInfo", Reason: err.Error()}
+	}
+	info := buf.String()
+	return &info, nil
+}
+
+// build signs the iVvy message with the account's key and the SNS
+// Notification with the server's, once each, and renders one body per
+// subscription (only UnsubscribeURL differs, and it is not signed).
+func (s *Service) build(ctx context.Context, p *prepared, topic *store.Topic) error {
+	signer, err := s.Accounts.CurrentSigner(ctx, s.Store, p.event.AccountID)
+	if err != nil {
+		return fmt.Errorf("notify: signing key of account %d: %w", p.event.AccountID, err)
+	}
+	inner, err := s.innerMessage(p.event, signer.Key, signer.PublicKeyPath)
+	if err != nil {
+		return err
+	}
+	id, err := sns.NewMessageID(s.Rand)
+	if err != nil {
+		return err
+	}
+	m := sns.NewNotification(sns.NotificationParams{
+		BaseURL: s.settings.PublicURL, MessageID: id, TopicArn: topic.ARN, Message: string(inner), Timestamp: p.event.CreatedAt,
+	})
+	if err := s.SNS.Sign(m); err != nil {
+		return err
+	}
+	for _, sub := range p.subs {
+		m.UnsubscribeURL = sns.UnsubscribeURL(s.settings.PublicURL, sub.ARN)
+		p.deliveries = append(p.deliveries, store.DeliveryCreateParams{
+			SubscriptionID: sub.ID, MessageID: m.MessageId, MessageType: m.Type, Body: m.MarshalSNS(), CreatedAt: p.event.CreatedAt,
+		})
+	}
+	p.event.Messages, p.event.Deliveries = 1, len(p.deliveries)
+	return nil
+}
+
+// innerMessage builds and signs the iVvy message and checks SNS's size
+// limit on it.
+func (s *Service) innerMessage(e store.EventCreateParams, key *rsa.PrivateKey, path string) ([]byte, error) {
+	m := s.unsignedMessage(e, path)
+	if err := ivvymsg.Sign(m, key); err != nil {
+		return nil, err
+	}
+	return m.Marshal()
+}
+
+// unsignedMessage is the iVvy message of an event, before signing.
+func (s *Service) unsignedMessage(e store.EventCreateParams, path string) *ivvymsg.Message {
+	return &ivvymsg.Message{
+		TxnId: e.TxnID, Region: s.settings.Region, Timestamp: e.CreatedAt.Unix(),
+		AccountId: strconv.FormatInt(e.AccountID, 10), Subject: e.Subject, Body: string(e.Body),
+		SourceType: e.SourceType, SourceInfo: e.SourceInfo, SigningPublicKeyPath: path,
+	}
+}
+
+// checkSize refuses an event whose iVvy message would exceed SNS's limit,
+// whether or not anyone is subscribed yet: the answer must not depend on it.
+// It measures the message with a signature and key path of full length.
+func (s *Service) checkSize(e store.EventCreateParams) error {
+	m := s.unsignedMessage(e, ivvymsg.PublicKeyPath(strconv.FormatInt(e.AccountID, 10), 1<<40))
+	m.Signature = strings.Repeat("A", signatureLength)
+	b, err := m.Marshal()
+	if err != nil {
+		return &PublishError{Field: "body", Reason: err.Error()}
+	}
+	if len(b) > MaxMessageBytes {
+		return &PublishError{Field: "body", Reason: fmt.Sprintf("the message would be %d bytes; SNS's limit is %d (256 KB)", len(b), MaxMessageBytes)}
+	}
+	return nil
+}
+
+// signatureLength is the base64 length of an RSA-2048 signature.
+const signatureLength = 344
