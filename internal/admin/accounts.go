@@ -63,7 +63,7 @@ func (a *api) createAccount(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Name string `json:"name"`
 	}
-	if err := decode(w, r, &in); err != nil {
+	if err := decode(w, r, &in, maxBodyBytes); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -107,7 +107,7 @@ func (a *api) createKey(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := accountID(r)
 	if err == nil {
-		err = decode(w, r, &in)
+		err = decode(w, r, &in, maxBodyBytes)
 	}
 	var k *accounts.CreatedKey
 	if err == nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/accounts"
+	"github.com/ivvy-notify/ivvy-notify/internal/notify"
 	"github.com/ivvy-notify/ivvy-notify/internal/secrets"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
 )
@@ -31,6 +32,10 @@ type Options struct {
 	Token string
 	// Accounts manages accounts and keys.
 	Accounts *accounts.Service
+	// Notify publishes events.
+	Notify *notify.Service
+	// Store is read for listings.
+	Store store.Store
 	// Logger receives internal errors.
 	Logger *slog.Logger
 }
@@ -38,6 +43,8 @@ type Options struct {
 // api holds the admin handlers' dependencies.
 type api struct {
 	accounts *accounts.Service
+	notify   *notify.Service
+	store    store.Store
 	log      *slog.Logger
 }
 
@@ -46,7 +53,7 @@ func NewHandler(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	a := &api{accounts: o.Accounts, log: o.Logger}
+	a := &api{accounts: o.Accounts, notify: o.Notify, store: o.Store, log: o.Logger}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/accounts", a.createAccount)
 	mux.HandleFunc("GET /v1/accounts", a.listAccounts)
@@ -54,6 +61,11 @@ func NewHandler(o Options) http.Handler {
 	mux.HandleFunc("POST /v1/accounts/{id}/keys", a.createKey)
 	mux.HandleFunc("GET /v1/accounts/{id}/keys", a.listKeys)
 	mux.HandleFunc("DELETE /v1/accounts/{id}/keys/{key}", a.revokeKey)
+	mux.HandleFunc("GET /v1/accounts/{id}/signing-keys", a.listSigningKeys)
+	mux.HandleFunc("POST /v1/accounts/{id}/signing-keys", a.rotateSigningKey)
+	mux.HandleFunc("POST /v1/accounts/{id}/events", a.publish)
+	mux.HandleFunc("POST /v1/accounts/{id}/events/batch", a.publishBatch)
+	mux.HandleFunc("GET /v1/accounts/{id}/subscriptions", a.listSubscriptions)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no admin route %s %s", r.Method, r.URL.Path))
 	})
@@ -98,6 +110,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *accounts.ValidationError
 	var be *badRequest
+	if publishError(w, err) {
+		return
+	}
 	switch {
 	case errors.As(err, &ve):
 		writeJSON(w, http.StatusBadRequest, errorBody{Code: "invalid", Message: ve.Error(), Field: ve.Field})
@@ -127,8 +142,8 @@ func (e *badRequest) Error() string { return e.msg }
 
 // decode reads one JSON object into v, refusing unknown fields and
 // trailing data; an empty body decodes as {}.
-func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+func decode(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		return &badRequest{fmt.Sprintf("request body: %v", err)}
 	}
@@ -156,3 +171,11 @@ func accountID(r *http.Request) (int64, error) {
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func optionalTime(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := formatTime(*t)
+	return &s
+}

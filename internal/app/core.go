@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -31,6 +32,7 @@ type Core struct {
 	MasterKeySource secrets.Source
 	Box             *secrets.Box
 	Accounts        *accounts.Service
+	Logger          *slog.Logger
 	// Migrated lists the migrations applied while opening.
 	Migrated []int
 }
@@ -38,12 +40,15 @@ type Core struct {
 // OpenCore prepares the data directory, opens and migrates the database,
 // and loads the master key, refusing one that does not match the key the
 // database was created with.
-func OpenCore(ctx context.Context, cfg config.Config) (*Core, error) {
+func OpenCore(ctx context.Context, cfg config.Config, log *slog.Logger) (*Core, error) {
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	c := &Core{Config: cfg, Store: st}
+	if log == nil {
+		log = slog.Default()
+	}
+	c := &Core{Config: cfg, Store: st, Logger: log}
 	if err := c.init(ctx); err != nil {
 		st.Close()
 		return nil, err

@@ -18,12 +18,15 @@ import (
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
 	"github.com/ivvy-notify/ivvy-notify/internal/ivvyapi"
 	"github.com/ivvy-notify/ivvy-notify/internal/secrets"
+	"github.com/ivvy-notify/ivvy-notify/internal/sns"
+	"github.com/ivvy-notify/ivvy-notify/internal/snsapi"
 )
 
-// Server is a running ivvy-notify node: its Core plus the public and admin
-// listeners.
+// Server is a running ivvy-notify node: its Core and Domain plus the public
+// and admin listeners.
 type Server struct {
 	*Core
+	*Domain
 	log              *slog.Logger
 	adminToken       string
 	adminTokenSource secrets.Source
@@ -35,12 +38,12 @@ type Server struct {
 
 // NewServer opens the core and binds both listeners; Run serves them.
 func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
-	core, err := OpenCore(ctx, cfg)
+	core, err := OpenCore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{Core: core, log: log}
-	if err := s.init(); err != nil {
+	if err := s.init(ctx); err != nil {
 		s.closeListeners()
 		core.Close()
 		return nil, err
@@ -48,7 +51,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	return s, nil
 }
 
-func (s *Server) init() error {
+func (s *Server) init(ctx context.Context) error {
 	token, src, err := secrets.LoadAdminToken(s.Config.DataDir, s.Config.AdminToken, rand.Reader)
 	if err != nil {
 		return fmt.Errorf("admin token: %w", err)
@@ -59,6 +62,9 @@ func (s *Server) init() error {
 	}
 	if s.adminLn, err = net.Listen("tcp", s.Config.AdminListen); err != nil {
 		return fmt.Errorf("--admin-listen: %w", err)
+	}
+	if s.Domain, err = s.NewDomain(ctx, s.Config.PublicBase(s.publicLn.Addr().String())); err != nil {
+		return err
 	}
 	s.publicSrv = newHTTPServer(s.publicHandler(), s.log)
 	s.adminSrv = newHTTPServer(s.adminHandler(), s.log)
@@ -71,9 +77,13 @@ func (s *Server) publicHandler() http.Handler {
 		Keys: s.Accounts, Logger: s.log, MaxBodyBytes: s.Config.MaxBodyBytes,
 		RateLimit: s.Config.RateLimit, RateBurst: s.Config.RateBurst,
 	})
+	api.RegisterSubscriptions(s.Notify)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("/api/", api)
+	snsapi.Register(mux, snsapi.Options{
+		Domain: s.Notify, PublicKeys: s.Accounts, CertPEM: s.SNS.CertPEM, CertHex: s.SNS.CertHex, Logger: s.log,
+	})
 	return mux
 }
 
@@ -81,7 +91,9 @@ func (s *Server) publicHandler() http.Handler {
 func (s *Server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("/", admin.NewHandler(admin.Options{Token: s.adminToken, Accounts: s.Accounts, Logger: s.log}))
+	mux.Handle("/", admin.NewHandler(admin.Options{
+		Token: s.adminToken, Accounts: s.Accounts, Notify: s.Notify, Store: s.Store, Logger: s.log,
+	}))
 	return mux
 }
 
@@ -110,9 +122,6 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// PublicURL is the public listener's base URL.
-func (s *Server) PublicURL() string { return "http://" + s.publicLn.Addr().String() }
-
 // AdminURL is the admin listener's base URL.
 func (s *Server) AdminURL() string { return "http://" + s.adminLn.Addr().String() }
 
@@ -124,27 +133,37 @@ func (s *Server) AdminToken() string { return s.adminToken }
 func (s *Server) PrintBanner(w io.Writer, version string) {
 	dataDir, _ := filepath.Abs(s.Config.DataDir)
 	fmt.Fprintf(w, "ivvy-notify %s\n", version)
-	fmt.Fprintf(w, "  iVvy API (public):  %s/api/1.0/\n", s.PublicURL())
+	fmt.Fprintf(w, "  iVvy API (public):  %s/api/1.0/\n", s.PublicURL)
 	fmt.Fprintf(w, "  admin API:          %s/v1/\n", s.AdminURL())
 	fmt.Fprintf(w, "  data directory:     %s\n", dataDir)
 	fmt.Fprintf(w, "  admin token:        %s\n", s.adminTokenSource)
 	fmt.Fprintf(w, "  master key:         %s\n", s.MasterKeySource)
+	fmt.Fprintf(w, "  signing cert:       %s\n", sns.CertURL(s.PublicURL, s.SNS.CertHex))
+	fmt.Fprintf(w, "  public keys:        %s/accounts/{id}/{version}/notifcert.txt\n", s.KeyBaseURL)
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully within the
 // configured timeout and closes the store.
 func (s *Server) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	serve := func(srv *http.Server, ln net.Listener) func() error {
+	if err := s.Deliveries.Start(ctx); err != nil {
+		return errors.Join(err, s.Core.Close())
+	}
+	serve := func(run func() error) func() error {
 		return func() error {
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			if err := run(); !errors.Is(err, http.ErrServerClosed) {
 				return err
 			}
 			return nil
 		}
 	}
-	g.Go(serve(s.publicSrv, s.publicLn))
-	g.Go(serve(s.adminSrv, s.adminLn))
+	g.Go(serve(func() error {
+		if s.Config.TLSCert != "" {
+			return s.publicSrv.ServeTLS(s.publicLn, s.Config.TLSCert, s.Config.TLSKey)
+		}
+		return s.publicSrv.Serve(s.publicLn)
+	}))
+	g.Go(serve(func() error { return s.adminSrv.Serve(s.adminLn) }))
 	g.Go(func() error {
 		<-gctx.Done()
 		return s.shutdown()
@@ -156,12 +175,13 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// shutdown stops both listeners, letting in-flight requests finish.
+// shutdown stops both listeners and the delivery engine, letting
+// in-flight requests and attempts finish within the timeout.
 func (s *Server) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownTimeout)
 	defer cancel()
 	s.log.Info("shutting down", "timeout", s.Config.ShutdownTimeout)
-	return errors.Join(s.publicSrv.Shutdown(ctx), s.adminSrv.Shutdown(ctx))
+	return errors.Join(s.publicSrv.Shutdown(ctx), s.adminSrv.Shutdown(ctx), s.Deliveries.Stop(ctx))
 }
 
 func (s *Server) closeListeners() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"io"
 	"log/slog"
@@ -85,7 +86,7 @@ func TestServerEndToEnd(t *testing.T) {
 
 	for _, d := range []ivvyclient.Dialect{ivvyclient.DialectJS, ivvyclient.DialectDotNet} {
 		t.Run("Ping "+d.String(), func(t *testing.T) {
-			ack, err := ivvyclient.New(srv.PublicURL(), key.Key, key.Secret, ivvyclient.WithDialect(d)).Ping(ctx)
+			ack, err := ivvyclient.New(srv.PublicURL, key.Key, key.Secret, ivvyclient.WithDialect(d)).Ping(ctx)
 			require.NoError(t, err)
 			at, err := time.Parse("2006-01-02 15:04:05 UTC", ack)
 			require.NoError(t, err)
@@ -94,12 +95,12 @@ func TestServerEndToEnd(t *testing.T) {
 	}
 	t.Run("StaleDate", func(t *testing.T) {
 		old := func() time.Time { return time.Now().Add(-10 * time.Minute) }
-		_, err := ivvyclient.New(srv.PublicURL(), key.Key, key.Secret, ivvyclient.WithClock(old)).Ping(ctx)
+		_, err := ivvyclient.New(srv.PublicURL, key.Key, key.Secret, ivvyclient.WithClock(old)).Ping(ctx)
 		requireAPIError(t, err, 401, 23005, "Request is stale")
 	})
 	t.Run("TamperedBody", func(t *testing.T) {
 		body := []byte(`{"example":"body"}`)
-		req, err := http.NewRequest("POST", srv.PublicURL()+"/api/1.0/test?action=ping", bytes.NewReader([]byte(`{"example":"bodY"}`)))
+		req, err := http.NewRequest("POST", srv.PublicURL+"/api/1.0/test?action=ping", bytes.NewReader([]byte(`{"example":"bodY"}`)))
 		require.NoError(t, err)
 		require.NoError(t, iws.SignRequest(req, body, key.Key, key.Secret, time.Now(), iws.DialectJS))
 		resp, err := http.DefaultClient.Do(req)
@@ -114,7 +115,7 @@ func TestServerEndToEnd(t *testing.T) {
 	t.Run("RevokedKey", func(t *testing.T) {
 		var k createdKey
 		require.Equal(t, 201, adminCall(t, srv, "POST", "/v1/accounts/"+acctID+"/keys", `{"userId":7,"primary":true}`, &k))
-		client := ivvyclient.New(srv.PublicURL(), k.Key, k.Secret)
+		client := ivvyclient.New(srv.PublicURL, k.Key, k.Secret)
 		_, err := client.Ping(ctx)
 		require.NoError(t, err)
 		require.Equal(t, 204, adminCall(t, srv, "DELETE", "/v1/accounts/"+acctID+"/keys/"+k.Key, "", nil))
@@ -122,7 +123,7 @@ func TestServerEndToEnd(t *testing.T) {
 		requireAPIError(t, err, 463, 23008, "API key has been revoked")
 	})
 	t.Run("Healthz", func(t *testing.T) {
-		for _, base := range []string{srv.PublicURL(), srv.AdminURL()} {
+		for _, base := range []string{srv.PublicURL, srv.AdminURL()} {
 			resp, err := http.Get(base + "/healthz")
 			require.NoError(t, err)
 			resp.Body.Close()
@@ -136,7 +137,7 @@ func TestServerEndToEnd(t *testing.T) {
 		require.Equal(t, 401, resp.StatusCode)
 	})
 	t.Run("AdminAPINotOnPublicListener", func(t *testing.T) {
-		req, _ := http.NewRequest("GET", srv.PublicURL()+"/v1/accounts", nil)
+		req, _ := http.NewRequest("GET", srv.PublicURL+"/v1/accounts", nil)
 		req.Header.Set("Authorization", "Bearer "+srv.AdminToken())
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
@@ -163,7 +164,7 @@ func TestSecretsNotStoredInPlaintext(t *testing.T) {
 	for range 5 {
 		_, key := newAccountKey(t, srv)
 		secretsGiven = append(secretsGiven, key.Secret)
-		_, err := ivvyclient.New(srv.PublicURL(), key.Key, key.Secret).Ping(context.Background())
+		_, err := ivvyclient.New(srv.PublicURL, key.Key, key.Secret).Ping(context.Background())
 		require.NoError(t, err)
 	}
 	files, err := filepath.Glob(filepath.Join(cfg.DataDir, "ivvy-notify.db*"))
@@ -180,14 +181,14 @@ func TestSecretsNotStoredInPlaintext(t *testing.T) {
 
 func TestMasterKeyMustMatchDatabase(t *testing.T) {
 	cfg := testConfig(t)
-	core, err := app.OpenCore(context.Background(), cfg)
+	core, err := app.OpenCore(context.Background(), cfg, nil)
 	require.NoError(t, err)
 	_, err = core.Accounts.CreateAccount(context.Background(), "Acme")
 	require.NoError(t, err)
 	require.NoError(t, core.Close())
 
 	t.Run("SameKeyFileReopens", func(t *testing.T) {
-		core, err := app.OpenCore(context.Background(), cfg)
+		core, err := app.OpenCore(context.Background(), cfg, nil)
 		require.NoError(t, err)
 		require.NoError(t, core.Close())
 	})
@@ -196,12 +197,12 @@ func TestMasterKeyMustMatchDatabase(t *testing.T) {
 		k, err := secrets.ParseMasterKey(strings.Repeat("ab", 32))
 		require.NoError(t, err)
 		other.MasterKey = k.String()
-		_, err = app.OpenCore(context.Background(), other)
+		_, err = app.OpenCore(context.Background(), other, nil)
 		require.ErrorContains(t, err, "not the one this database was created with")
 	})
 	t.Run("MissingKeyRefusedNotRegenerated", func(t *testing.T) {
 		require.NoError(t, os.Remove(filepath.Join(cfg.DataDir, secrets.MasterKeyFile)))
-		_, err := app.OpenCore(context.Background(), cfg)
+		_, err := app.OpenCore(context.Background(), cfg, nil)
 		require.ErrorContains(t, err, "no key was given")
 		require.NoFileExists(t, filepath.Join(cfg.DataDir, secrets.MasterKeyFile))
 	})
@@ -210,7 +211,55 @@ func TestMasterKeyMustMatchDatabase(t *testing.T) {
 func TestListenerConflictIsAnError(t *testing.T) {
 	first := startServer(t, testConfig(t))
 	cfg := testConfig(t)
-	cfg.Listen = strings.TrimPrefix(first.PublicURL(), "http://")
+	cfg.Listen = strings.TrimPrefix(first.PublicURL, "http://")
 	_, err := app.NewServer(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.ErrorContains(t, err, "--listen")
+}
+
+// createKey makes an API key for the account through the admin API.
+func createKey(t *testing.T, srv *app.Server, acct, body string) createdKey {
+	var k createdKey
+	require.Equal(t, 201, adminCall(t, srv, "POST", "/v1/accounts/"+acct+"/keys", body, &k))
+	return k
+}
+
+// adminCallRaw is adminCall that decodes the body whatever the status.
+func adminCallRaw(t *testing.T, srv *app.Server, method, path, body string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.AdminURL()+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+srv.AdminToken())
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
+	return resp.StatusCode
+}
+
+// acctOf returns the id of the server's only account.
+func acctOf(t *testing.T, srv *app.Server) string {
+	var out struct{ Accounts []struct{ ID string } }
+	require.Equal(t, 200, adminCall(t, srv, "GET", "/v1/accounts", "", &out))
+	require.Len(t, out.Accounts, 1)
+	return out.Accounts[0].ID
+}
+
+func decodeXML(resp *http.Response, v any) error { return xml.NewDecoder(resp.Body).Decode(v) }
+
+// arnIn extracts the SubscriptionArn of a ConfirmSubscriptionResponse.
+func arnIn(t *testing.T, body []byte) string {
+	var r struct {
+		Result struct{ SubscriptionArn string } `xml:"ConfirmSubscriptionResult"`
+	}
+	require.NoError(t, xml.Unmarshal(body, &r))
+	require.NotEmpty(t, r.Result.SubscriptionArn)
+	return r.Result.SubscriptionArn
+}
+
+func apiMessage(err error) string {
+	var e *ivvyclient.APIError
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return ""
 }

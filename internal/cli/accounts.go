@@ -22,7 +22,7 @@ func dataCommand(io IO, use, short string, args cobra.PositionalArgs,
 	cmd := &cobra.Command{
 		Use: use, Short: short, Args: args,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			core, err := app.OpenCore(cmd.Context(), cfg)
+			core, err := app.OpenCore(cmd.Context(), cfg, nil)
 			if err != nil {
 				return err
 			}

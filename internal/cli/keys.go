@@ -14,7 +14,7 @@ import (
 
 func newKeyCmd(io IO) *cobra.Command {
 	cmd := &cobra.Command{Use: "key", Short: "Create, list and revoke iVvy API keys"}
-	cmd.AddCommand(newKeyCreateCmd(io), newKeyListCmd(io), newKeyRevokeCmd(io))
+	cmd.AddCommand(newKeyCreateCmd(io), newKeyListCmd(io), newKeyRevokeCmd(io), newKeyRotateCmd(io))
 	return cmd
 }
 
@@ -124,4 +124,27 @@ func describeKey(k admin.APIKey) string {
 	default:
 		return fmt.Sprintf("user %d's key", *k.UserID)
 	}
+}
+
+func newKeyRotateCmd(io IO) *cobra.Command {
+	var account string
+	cmd := dataCommand(io, "rotate", "Rotate the account's message-signing key (RSA); older public keys stay served", cobra.NoArgs,
+		func(ctx context.Context, core *app.Core, _ []string, asJSON bool) error {
+			id, err := parseAccountID(account)
+			if err != nil {
+				return err
+			}
+			k, err := core.Accounts.RotateSigningKey(ctx, id)
+			if err != nil {
+				return err
+			}
+			v := admin.SigningKeyView(k)
+			if asJSON {
+				return printJSON(io.Stdout, v)
+			}
+			fmt.Fprintf(io.Stdout, "account %d now signs with key version %d\n  public key path: %s\n", id, v.Version, v.PublicKeyPath)
+			return nil
+		})
+	accountFlag(cmd, &account)
+	return cmd
 }

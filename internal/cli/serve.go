@@ -37,7 +37,7 @@ func runServe(ctx context.Context, cfg config.Config, io IO) error {
 		return err
 	}
 	srv.PrintBanner(io.Stdout, version())
-	log.Info("serving", "public", srv.PublicURL(), "admin", srv.AdminURL())
+	log.Info("serving", "public", srv.PublicURL, "admin", srv.AdminURL())
 	return srv.Run(ctx)
 }
 

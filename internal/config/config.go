@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -46,6 +48,36 @@ type Config struct {
 	// LogLevel is "debug", "info", "warn" or "error". Default "info".
 	LogLevel string
 
+	// PublicURL is the base of every URL handed out (SubscribeURL,
+	// UnsubscribeURL, SigningCertURL). Default: derived from Listen.
+	PublicURL string
+	// KeyBaseURL is where receivers fetch accounts' public keys:
+	// {KeyBaseURL}{SigningPublicKeyPath}. Default "{PublicURL}/keys".
+	KeyBaseURL string
+	// Partition, Region and Owner make up ARNs. Defaults "aws", "local",
+	// "000000000000". Region is also the iVvy message's Region.
+	Partition, Region, Owner string
+	// SignatureVersion of SNS messages: "1" (SHA1withRSA) or "2"
+	// (SHA256withRSA). Default "1".
+	SignatureVersion string
+	// SNSCert and SNSKey are PEM files of the SNS signing certificate and
+	// key; empty means generated on first start and kept in the database.
+	SNSCert, SNSKey string
+	// TLSCert and TLSKey make the public listener serve HTTPS.
+	TLSCert, TLSKey string
+	// AllowPrivateEndpoints lets webhook URLs reach loopback and private
+	// addresses (local testing). Default false.
+	AllowPrivateEndpoints bool
+	// TokenTTL is how long a subscription confirmation token is valid.
+	// Default 72h, as SNS.
+	TokenTTL time.Duration
+	// CatalogFile is a JSON file of extra subjects; empty for none.
+	CatalogFile string
+	// DeliveryTimeout bounds one delivery attempt. Default 15s, as SNS.
+	DeliveryTimeout time.Duration
+	// DeliveryWorkers is how many deliveries run at once. Default 50.
+	DeliveryWorkers int
+
 	// MasterKey is the master key as text, from IVVY_NOTIFY_MASTER_KEY
 	// only; empty means <DataDir>/master.key.
 	MasterKey string
@@ -66,6 +98,14 @@ func Default() Config {
 		ShutdownTimeout: 15 * time.Second,
 		LogFormat:       "text",
 		LogLevel:        "info",
+
+		Partition:        "aws",
+		Region:           "local",
+		Owner:            "000000000000",
+		SignatureVersion: "1",
+		TokenTTL:         72 * time.Hour,
+		DeliveryTimeout:  15 * time.Second,
+		DeliveryWorkers:  50,
 	}
 }
 
@@ -85,6 +125,31 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown may take")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, `log format: "text" or "json"`)
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, `log level: "debug", "info", "warn" or "error"`)
+	c.bindWire(fs)
+	c.bindDelivery(fs)
+}
+
+// bindWire registers the flags that shape what receivers see.
+func (c *Config) bindWire(fs *pflag.FlagSet) {
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base URL receivers reach the public listener at (default: derived from --listen)")
+	fs.StringVar(&c.KeyBaseURL, "key-base-url", c.KeyBaseURL, "base URL of accounts' public keys, the receiver's SIGNING_BASE_PATH (default: {public-url}/keys)")
+	fs.StringVar(&c.Partition, "partition", c.Partition, "ARN partition")
+	fs.StringVar(&c.Region, "region", c.Region, "region in ARNs and in iVvy messages")
+	fs.StringVar(&c.Owner, "owner", c.Owner, "12-digit account number in ARNs")
+	fs.StringVar(&c.SignatureVersion, "signature-version", c.SignatureVersion, `SNS SignatureVersion: "1" (SHA1withRSA) or "2" (SHA256withRSA)`)
+	fs.StringVar(&c.SNSCert, "sns-cert", c.SNSCert, "PEM certificate of the SNS signing key (default: generated and kept in the database)")
+	fs.StringVar(&c.SNSKey, "sns-key", c.SNSKey, "PEM private key that signs SNS messages (with --sns-cert)")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate: serve the public listener over HTTPS")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key for --tls-cert")
+	fs.StringVar(&c.CatalogFile, "catalog-file", c.CatalogFile, "JSON file of extra notification subjects (see docs/catalog.md)")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", c.TokenTTL, "how long a subscription confirmation token stays valid")
+}
+
+// bindDelivery registers the delivery engine's flags.
+func (c *Config) bindDelivery(fs *pflag.FlagSet) {
+	fs.BoolVar(&c.AllowPrivateEndpoints, "allow-private-endpoints", c.AllowPrivateEndpoints, "allow webhook URLs on loopback and private addresses (for local testing)")
+	fs.DurationVar(&c.DeliveryTimeout, "delivery-timeout", c.DeliveryTimeout, "timeout of one delivery attempt")
+	fs.IntVar(&c.DeliveryWorkers, "delivery-workers", c.DeliveryWorkers, "deliveries in flight at once, across all subscriptions")
 }
 
 // Validate checks every field, naming the flag of the first one wrong.
@@ -121,5 +186,75 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf(`--log-level %q: want "debug", "info", "warn" or "error"`, c.LogLevel))
 	}
+	errs = append(errs, c.validateWire()...)
 	return errors.Join(errs...)
+}
+
+// validateWire checks the wire-format and delivery settings.
+func (c *Config) validateWire() []error {
+	var errs []error
+	for flag, u := range map[string]string{"--public-url": c.PublicURL, "--key-base-url": c.KeyBaseURL} {
+		if u == "" {
+			continue
+		}
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("%s %q: want an absolute http(s) URL without a query", flag, u))
+		}
+	}
+	if c.SignatureVersion != "1" && c.SignatureVersion != "2" {
+		errs = append(errs, fmt.Errorf(`--signature-version %q: want "1" or "2"`, c.SignatureVersion))
+	}
+	if (c.SNSCert == "") != (c.SNSKey == "") {
+		errs = append(errs, errors.New("--sns-cert and --sns-key go together"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if !arnPart.MatchString(c.Partition) || !arnPart.MatchString(c.Region) {
+		errs = append(errs, errors.New("--partition and --region must be letters, digits and dashes"))
+	}
+	if !ownerPattern.MatchString(c.Owner) {
+		errs = append(errs, fmt.Errorf("--owner %q: want 12 digits", c.Owner))
+	}
+	if c.TokenTTL < time.Minute {
+		errs = append(errs, errors.New("--token-ttl must be at least 1m"))
+	}
+	if c.DeliveryTimeout <= 0 || c.DeliveryWorkers < 1 {
+		errs = append(errs, errors.New("--delivery-timeout must be positive and --delivery-workers at least 1"))
+	}
+	return errs
+}
+
+var (
+	arnPart      = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+	ownerPattern = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// PublicBase returns PublicURL, or the URL derived from the public
+// listener's bound address: https when TLS is on, and "localhost" for an
+// unspecified host (set --public-url when receivers are elsewhere).
+func (c *Config) PublicBase(boundAddr string) string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	scheme := "http"
+	if c.TLSCert != "" {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(boundAddr)
+	if err != nil {
+		return scheme + "://" + boundAddr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// KeyBase returns KeyBaseURL, or {public}/keys.
+func (c *Config) KeyBase(publicBase string) string {
+	if c.KeyBaseURL != "" {
+		return strings.TrimRight(c.KeyBaseURL, "/")
+	}
+	return publicBase + "/keys"
 }

@@ -1,0 +1,66 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/catalog"
+	"github.com/ivvy-notify/ivvy-notify/internal/delivery"
+	"github.com/ivvy-notify/ivvy-notify/internal/notify"
+	"github.com/ivvy-notify/ivvy-notify/internal/sns"
+	"github.com/ivvy-notify/ivvy-notify/internal/snskey"
+	"github.com/ivvy-notify/ivvy-notify/internal/webhookurl"
+)
+
+// Domain is the running domain: the notify service, the SNS identity that
+// signs for it, and the delivery engine.
+type Domain struct {
+	Notify     *notify.Service
+	SNS        *snskey.Identity
+	Deliveries *delivery.Runner[*sql.Tx]
+	PublicURL  string
+	KeyBaseURL string
+}
+
+// NewDomain builds the domain on a core, for the public base URL given.
+func (c *Core) NewDomain(ctx context.Context, publicURL string) (*Domain, error) {
+	cfg := c.Config
+	cat := catalog.Default()
+	if cfg.CatalogFile != "" {
+		var err error
+		if cat, err = catalog.LoadFile(cfg.CatalogFile, cat); err != nil {
+			return nil, fmt.Errorf("--catalog-file: %w", err)
+		}
+	}
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return nil, fmt.Errorf("public URL: %w", err)
+	}
+	id, err := snskey.Load(ctx, c.Store, c.Box, snskey.Options{
+		CertFile: cfg.SNSCert, KeyFile: cfg.SNSKey, CommonName: u.Hostname(), Now: time.Now, Rand: rand.Reader,
+	})
+	if err != nil {
+		return nil, err
+	}
+	policy := webhookurl.Policy{AllowPrivate: cfg.AllowPrivateEndpoints}
+	svc := notify.New(notify.Deps{
+		Store: c.Store, Accounts: c.Accounts, Catalog: cat,
+		SNS:  sns.Signer{Key: id.Key, Version: cfg.SignatureVersion, CertURL: sns.CertURL(publicURL, id.CertHex)},
+		URLs: policy, TopicSecret: c.MasterKey.Derive("topic-arn/v1"), Rand: rand.Reader, Logger: c.Logger,
+	}, notify.Settings{
+		Partition: cfg.Partition, Region: cfg.Region, Owner: cfg.Owner, PublicURL: publicURL, TokenTTL: cfg.TokenTTL,
+	})
+	runner, err := delivery.New(riversqlite.New(c.Store.DB()), c.Store, delivery.Config{
+		MaxWorkers: cfg.DeliveryWorkers, RequestTimeout: cfg.DeliveryTimeout, Policy: policy, Logger: c.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Domain{Notify: svc, SNS: id, Deliveries: runner, PublicURL: publicURL, KeyBaseURL: cfg.KeyBase(publicURL)}, nil
+}
