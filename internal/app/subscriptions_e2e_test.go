@@ -273,3 +273,13 @@ func TestPublishRules(t *testing.T) {
 		require.Equal(t, s.url, subs[0]["url"])
 	})
 }
+
+func subscribeCompanies(t *testing.T, srv *app.Server, key createdKey, url string) {
+	_, err := ivvyclient.New(srv.PublicURL, key.Key, key.Secret).SubscribeToNotifications(context.Background(), ivvyclient.Endpoints{Companies: url})
+	require.NoError(t, err)
+}
+
+func subscribeEvents(t *testing.T, srv *app.Server, key createdKey, url string) {
+	_, err := ivvyclient.New(srv.PublicURL, key.Key, key.Secret).SubscribeToNotifications(context.Background(), ivvyclient.Endpoints{Events: url})
+	require.NoError(t, err)
+}

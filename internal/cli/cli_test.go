@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -240,4 +241,36 @@ func startServe(t *testing.T, env map[string]string) *serving {
 	require.Eventually(t, func() bool { return public.MatchString(s.out.String()) }, 10*time.Second, 20*time.Millisecond)
 	s.publicURL = public.FindStringSubmatch(s.out.String())[1]
 	return s
+}
+
+func TestPublishAndRotateCommands(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	code, _, errOut := runCLI(t, nil, "account", "create", "Acme", "--data-dir", dir)
+	require.Equal(t, 0, code, errOut)
+	code, out, _ := runCLI(t, nil, "key", "rotate", "--account", "1", "--data-dir", dir)
+	require.Equal(t, 0, code)
+	require.Regexp(t, `^account 1 now signs with key version \d+\n  public key path: /accounts/1/\d+/notifcert.txt\n$`, out)
+
+	srv := startServe(t, map[string]string{
+		"IVVY_NOTIFY_DATA_DIR": dir, "IVVY_NOTIFY_LISTEN": "127.0.0.1:0", "IVVY_NOTIFY_ADMIN_LISTEN": "127.0.0.1:0",
+	})
+	adminURL := regexp.MustCompile(`admin API:\s+(http://\S+)/v1/`).FindStringSubmatch(srv.out.String())[1]
+	bodyFile := filepath.Join(t.TempDir(), "event.json")
+	require.NoError(t, os.WriteFile(bodyFile, []byte(`{"data":{"id":7}}`), 0o600))
+
+	code, out, errOut = runCLI(t, nil, "publish", "--admin-url", adminURL, "--data-dir", dir,
+		"--account", "1", "--subject", "CompanyAdded", "--body", "@"+bodyFile)
+	require.Equal(t, 0, code, errOut)
+	require.Regexp(t, `^published CompanyAdded: txnId [0-9a-f]{32}, 0 message\(s\), 0 deliveries\n$`, out)
+
+	code, _, errOut = runCLI(t, nil, "publish", "--admin-url", adminURL, "--data-dir", dir,
+		"--account", "1", "--subject", "CompanyDeleted", "--body", `{"data":{}}`)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, `HTTP 400`)
+	require.Contains(t, errOut, `admin API: HTTP 400: event 0: body: body of CompanyDeleted: "companyId" is required`)
+
+	code, _, errOut = runCLI(t, nil, "publish", "--admin-url", adminURL, "--data-dir", t.TempDir(),
+		"--account", "1", "--subject", "CompanyAdded", "--body", `{"data":{}}`)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "admin token")
 }

@@ -67,6 +67,10 @@ func (f *adminFlags) post(io IO, path string, in, out any) error {
 		return err
 	}
 	if resp.StatusCode >= 300 {
+		var e struct{ Message string }
+		if json.Unmarshal(raw, &e) == nil && e.Message != "" {
+			return fmt.Errorf("admin API: HTTP %d: %s", resp.StatusCode, e.Message)
+		}
 		return fmt.Errorf("admin API: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
 	}
 	return json.Unmarshal(raw, out)
