@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/accounts"
+	"github.com/ivvy-notify/ivvy-notify/internal/deliverypolicy"
 	"github.com/ivvy-notify/ivvy-notify/internal/notify"
 	"github.com/ivvy-notify/ivvy-notify/internal/secrets"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
@@ -36,6 +37,8 @@ type Options struct {
 	Notify *notify.Service
 	// Store is read for listings.
 	Store store.Store
+	// ServerPolicy is the server's default delivery policy.
+	ServerPolicy *deliverypolicy.Policy
 	// Logger receives internal errors.
 	Logger *slog.Logger
 }
@@ -46,6 +49,8 @@ type api struct {
 	notify   *notify.Service
 	store    store.Store
 	log      *slog.Logger
+	// serverPolicy is the server's default delivery policy.
+	serverPolicy *deliverypolicy.Policy
 }
 
 // NewHandler returns the admin API, bearer-token protected.
@@ -53,7 +58,7 @@ func NewHandler(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	a := &api{accounts: o.Accounts, notify: o.Notify, store: o.Store, log: o.Logger}
+	a := &api{accounts: o.Accounts, notify: o.Notify, store: o.Store, log: o.Logger, serverPolicy: o.ServerPolicy}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/accounts", a.createAccount)
 	mux.HandleFunc("GET /v1/accounts", a.listAccounts)
@@ -66,6 +71,19 @@ func NewHandler(o Options) http.Handler {
 	mux.HandleFunc("POST /v1/accounts/{id}/events", a.publish)
 	mux.HandleFunc("POST /v1/accounts/{id}/events/batch", a.publishBatch)
 	mux.HandleFunc("GET /v1/accounts/{id}/subscriptions", a.listSubscriptions)
+	mux.HandleFunc("PUT /v1/accounts/{id}/delivery-policy", a.putAccountPolicy(false))
+	mux.HandleFunc("DELETE /v1/accounts/{id}/delivery-policy", a.putAccountPolicy(true))
+	mux.HandleFunc("GET /v1/subscriptions/{arn}", a.getSubscription)
+	mux.HandleFunc("POST /v1/subscriptions/{arn}/pause", a.setPaused(true))
+	mux.HandleFunc("POST /v1/subscriptions/{arn}/resume", a.setPaused(false))
+	mux.HandleFunc("PUT /v1/subscriptions/{arn}/delivery-policy", a.putSubscriptionPolicy(false))
+	mux.HandleFunc("DELETE /v1/subscriptions/{arn}/delivery-policy", a.putSubscriptionPolicy(true))
+	mux.HandleFunc("GET /v1/deliveries", a.listDeliveries(""))
+	mux.HandleFunc("GET /v1/deliveries/{delivery}", a.getDelivery)
+	mux.HandleFunc("GET /v1/deadletters", a.listDeliveries(store.DeliveryDead))
+	mux.HandleFunc("GET /v1/deadletters/{delivery}", a.getDeadLetter)
+	mux.HandleFunc("POST /v1/deadletters/{delivery}/redrive", a.redriveOne)
+	mux.HandleFunc("POST /v1/deadletters/redrive", a.redriveMany)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no admin route %s %s", r.Method, r.URL.Path))
 	})
@@ -129,6 +147,12 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func notFoundMessage(r *http.Request) string {
+	if arn := r.PathValue("arn"); arn != "" {
+		return fmt.Sprintf("subscription %s not found", arn)
+	}
+	if d := r.PathValue("delivery"); d != "" {
+		return fmt.Sprintf("delivery %s not found", d)
+	}
 	if key := r.PathValue("key"); key != "" {
 		return fmt.Sprintf("account %s has no key %s", r.PathValue("id"), key)
 	}

@@ -91,8 +91,9 @@ func (s *Server) publicHandler() http.Handler {
 func (s *Server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /metrics", s.Metrics.Handler())
 	mux.Handle("/", admin.NewHandler(admin.Options{
-		Token: s.adminToken, Accounts: s.Accounts, Notify: s.Notify, Store: s.Store, Logger: s.log,
+		Token: s.adminToken, Accounts: s.Accounts, Notify: s.Notify, Store: s.Store, ServerPolicy: s.ServerPolicy, Logger: s.log,
 	}))
 	return mux
 }

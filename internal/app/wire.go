@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -12,9 +13,12 @@ import (
 
 	"github.com/ivvy-notify/ivvy-notify/internal/catalog"
 	"github.com/ivvy-notify/ivvy-notify/internal/delivery"
+	"github.com/ivvy-notify/ivvy-notify/internal/deliverypolicy"
+	"github.com/ivvy-notify/ivvy-notify/internal/metrics"
 	"github.com/ivvy-notify/ivvy-notify/internal/notify"
 	"github.com/ivvy-notify/ivvy-notify/internal/sns"
 	"github.com/ivvy-notify/ivvy-notify/internal/snskey"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
 	"github.com/ivvy-notify/ivvy-notify/internal/webhookurl"
 )
 
@@ -24,8 +28,11 @@ type Domain struct {
 	Notify     *notify.Service
 	SNS        *snskey.Identity
 	Deliveries *delivery.Runner[*sql.Tx]
-	PublicURL  string
-	KeyBaseURL string
+	Metrics    *metrics.Metrics
+	// ServerPolicy is the server's default delivery policy.
+	ServerPolicy *deliverypolicy.Policy
+	PublicURL    string
+	KeyBaseURL   string
 }
 
 // NewDomain builds the domain on a core, for the public base URL given.
@@ -49,18 +56,53 @@ func (c *Core) NewDomain(ctx context.Context, publicURL string) (*Domain, error)
 		return nil, err
 	}
 	policy := webhookurl.Policy{AllowPrivate: cfg.AllowPrivateEndpoints}
+	serverPolicy, err := deliverypolicy.ParseFlag(cfg.DeliveryPolicy)
+	if err != nil {
+		return nil, fmt.Errorf("--delivery-policy: %w", err)
+	}
+	m := metrics.New(c.Store.DeliveryStats, c.Logger)
 	svc := notify.New(notify.Deps{
 		Store: c.Store, Accounts: c.Accounts, Catalog: cat,
 		SNS:  sns.Signer{Key: id.Key, Version: cfg.SignatureVersion, CertURL: sns.CertURL(publicURL, id.CertHex)},
 		URLs: policy, TopicSecret: c.MasterKey.Derive("topic-arn/v1"), Rand: rand.Reader, Logger: c.Logger,
+		OnPublished: m.Published,
 	}, notify.Settings{
 		Partition: cfg.Partition, Region: cfg.Region, Owner: cfg.Owner, PublicURL: publicURL, TokenTTL: cfg.TokenTTL,
 	})
 	runner, err := delivery.New(riversqlite.New(c.Store.DB()), c.Store, delivery.Config{
-		MaxWorkers: cfg.DeliveryWorkers, RequestTimeout: cfg.DeliveryTimeout, Policy: policy, Logger: c.Logger,
+		MaxWorkers: cfg.DeliveryWorkers, MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.DeliveryTimeout,
+		Policy: policy, Planner: &planner{server: serverPolicy, log: c.Logger}, OnAttempt: m.Attempt,
+		Retention: cfg.AttemptRetention, Logger: c.Logger,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Domain{Notify: svc, SNS: id, Deliveries: runner, PublicURL: publicURL, KeyBaseURL: cfg.KeyBase(publicURL)}, nil
+	return &Domain{Notify: svc, SNS: id, Deliveries: runner, Metrics: m, ServerPolicy: serverPolicy,
+		PublicURL: publicURL, KeyBaseURL: cfg.KeyBase(publicURL)}, nil
+}
+
+// planner resolves subscriptions' effective delivery policies: the server
+// default, overlaid by the account's and then the subscription's override.
+type planner struct {
+	server *deliverypolicy.Policy
+	log    *slog.Logger
+}
+
+// Plan implements delivery.Planner. An override that no longer parses
+// (it was validated when set) is logged and ignored.
+func (p *planner) Plan(sub *store.Subscription) delivery.Plan {
+	eff := deliverypolicy.Effective(p.server, p.parse(sub.AccountDeliveryPolicy), p.parse(sub.DeliveryPolicy))
+	return delivery.Plan{RetryDelay: eff.Retry().Delay, MaxReceivesPerSecond: eff.MaxReceivesPerSecond()}
+}
+
+func (p *planner) parse(b []byte) *deliverypolicy.Policy {
+	if b == nil {
+		return nil
+	}
+	pol, err := deliverypolicy.Parse(b, deliverypolicy.SNSLimits)
+	if err != nil {
+		p.log.Error("stored delivery policy does not parse; using the next level", "err", err)
+		return nil
+	}
+	return pol
 }

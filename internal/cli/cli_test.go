@@ -274,3 +274,28 @@ func TestPublishAndRotateCommands(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "admin token")
 }
+
+func TestDeadLettersCommands(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	srv := startServe(t, map[string]string{
+		"IVVY_NOTIFY_DATA_DIR": dir, "IVVY_NOTIFY_LISTEN": "127.0.0.1:0", "IVVY_NOTIFY_ADMIN_LISTEN": "127.0.0.1:0",
+	})
+	adminURL := regexp.MustCompile(`admin API:\s+(http://\S+)/v1/`).FindStringSubmatch(srv.out.String())[1]
+	flags := []string{"--admin-url", adminURL, "--data-dir", dir}
+
+	code, out, errOut := runCLI(t, nil, append([]string{"deadletters", "list"}, flags...)...)
+	require.Equal(t, 0, code, errOut)
+	require.Regexp(t, `^ID\s+TYPE\s+MESSAGE ID\s+ATTEMPTS\s+DEAD AT\s+LAST ERROR\n$`, out)
+
+	code, _, errOut = runCLI(t, nil, append([]string{"deadletters", "show", "42"}, flags...)...)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "HTTP 404: delivery 42 not found")
+
+	code, _, errOut = runCLI(t, nil, append([]string{"deadletters", "redrive"}, flags...)...)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "give a dead letter ID")
+
+	code, out, errOut = runCLI(t, nil, append([]string{"deadletters", "redrive", "--since", "2026-01-01T00:00:00Z"}, flags...)...)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "0 redriven\n", out)
+}

@@ -43,15 +43,20 @@ func (f *adminFlags) token(io IO) (string, error) {
 
 // post sends a JSON body to the admin API and decodes the answer.
 func (f *adminFlags) post(io IO, path string, in, out any) error {
-	tok, err := f.token(io)
-	if err != nil {
-		return err
-	}
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequest(http.MethodPost, strings.TrimRight(f.adminURL, "/")+path, bytes.NewReader(body))
+	return f.do(io, http.MethodPost, path, body, out)
+}
+
+// do calls the admin API and decodes the JSON answer into out.
+func (f *adminFlags) do(io IO, method, path string, body []byte, out any) error {
+	tok, err := f.token(io)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(method, strings.TrimRight(f.adminURL, "/")+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

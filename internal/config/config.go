@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/deliverypolicy"
 )
 
 // EnvPrefix prefixes every environment variable the server reads.
@@ -77,6 +79,15 @@ type Config struct {
 	DeliveryTimeout time.Duration
 	// DeliveryWorkers is how many deliveries run at once. Default 50.
 	DeliveryWorkers int
+	// DeliveryPolicy is the server's default delivery policy: a preset
+	// name ("default", "sns") or SNS-schema JSON. Default "default".
+	DeliveryPolicy string
+	// MaxInFlight is each subscription's limit of requests in flight.
+	// Default 4.
+	MaxInFlight int
+	// AttemptRetention is how long the attempt log keeps attempts.
+	// Default 720h (30 days).
+	AttemptRetention time.Duration
 
 	// MasterKey is the master key as text, from IVVY_NOTIFY_MASTER_KEY
 	// only; empty means <DataDir>/master.key.
@@ -106,6 +117,9 @@ func Default() Config {
 		TokenTTL:         72 * time.Hour,
 		DeliveryTimeout:  15 * time.Second,
 		DeliveryWorkers:  50,
+		DeliveryPolicy:   "default",
+		MaxInFlight:      4,
+		AttemptRetention: 30 * 24 * time.Hour,
 	}
 }
 
@@ -150,6 +164,9 @@ func (c *Config) bindDelivery(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.AllowPrivateEndpoints, "allow-private-endpoints", c.AllowPrivateEndpoints, "allow webhook URLs on loopback and private addresses (for local testing)")
 	fs.DurationVar(&c.DeliveryTimeout, "delivery-timeout", c.DeliveryTimeout, "timeout of one delivery attempt")
 	fs.IntVar(&c.DeliveryWorkers, "delivery-workers", c.DeliveryWorkers, "deliveries in flight at once, across all subscriptions")
+	fs.StringVar(&c.DeliveryPolicy, "delivery-policy", c.DeliveryPolicy, `default delivery policy: "default" (survives a 24 h outage), "sns" (SNS's own: 3 retries 20 s apart), or SNS-schema JSON`)
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "requests in flight per subscription, so one slow endpoint cannot hold every worker")
+	fs.DurationVar(&c.AttemptRetention, "attempt-retention", c.AttemptRetention, "how long delivery attempts are kept in the attempt log")
 }
 
 // Validate checks every field, naming the flag of the first one wrong.
@@ -219,8 +236,14 @@ func (c *Config) validateWire() []error {
 	if c.TokenTTL < time.Minute {
 		errs = append(errs, errors.New("--token-ttl must be at least 1m"))
 	}
-	if c.DeliveryTimeout <= 0 || c.DeliveryWorkers < 1 {
-		errs = append(errs, errors.New("--delivery-timeout must be positive and --delivery-workers at least 1"))
+	if c.DeliveryTimeout <= 0 || c.DeliveryWorkers < 1 || c.MaxInFlight < 1 {
+		errs = append(errs, errors.New("--delivery-timeout must be positive, --delivery-workers and --max-in-flight at least 1"))
+	}
+	if _, err := deliverypolicy.ParseFlag(c.DeliveryPolicy); err != nil {
+		errs = append(errs, fmt.Errorf("--delivery-policy: %w", err))
+	}
+	if c.AttemptRetention < time.Hour {
+		errs = append(errs, errors.New("--attempt-retention must be at least 1h"))
 	}
 	return errs
 }

@@ -142,13 +142,23 @@ func (e *env) delivery(t *testing.T, id int64) *store.Delivery {
 	return d
 }
 
-// testConfig is a Runner config with a fast retry schedule.
+// fixedPlan retries Retries times, Delay apart, at most Rate per second.
+type fixedPlan struct {
+	Retries int
+	Delay   time.Duration
+	Rate    int
+}
+
+func (p fixedPlan) Plan(*store.Subscription) Plan {
+	return Plan{MaxReceivesPerSecond: p.Rate, RetryDelay: func(n int) (time.Duration, bool) {
+		return p.Delay, n <= p.Retries
+	}}
+}
+
+// testConfig is a Runner config with a fast retry schedule: 5 retries,
+// 10 ms apart.
 func (e *env) testConfig() Config {
-	return Config{
-		Policy:      allowLocal,
-		RetryPolicy: &ExponentialRetry{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond},
-		Logger:      e.logger(),
-	}
+	return Config{Policy: allowLocal, Planner: fixedPlan{Retries: 5, Delay: 10 * time.Millisecond}, Logger: e.logger()}
 }
 
 // start runs a Runner on the store until the test ends.

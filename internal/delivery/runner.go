@@ -24,6 +24,17 @@ const (
 	DefaultFetchPollInterval = 50 * time.Millisecond
 	// DefaultFetchCooldown is the least time between two fetches.
 	DefaultFetchCooldown = 10 * time.Millisecond
+	// DefaultMaxInFlight is each subscription's limit of requests in flight.
+	DefaultMaxInFlight = 4
+	// DefaultRetention is how long attempts stay in the attempt log.
+	DefaultRetention = 30 * 24 * time.Hour
+	// infraMaxAttempts bounds River's own retries, which happen only when
+	// a job fails for the server's reasons (e.g. a database error), never
+	// for a receiver's: those are the delivery policy's snoozes.
+	infraMaxAttempts = 100
+	// MinRetryAfter and MaxRetryAfter bound the receiver's Retry-After.
+	MinRetryAfter = time.Second
+	MaxRetryAfter = time.Hour
 	// jobTimeoutMargin is added to the request timeout to bound a whole
 	// job (loading and recording included).
 	jobTimeoutMargin = 30 * time.Second
@@ -34,16 +45,27 @@ const (
 
 // Config configures a Runner. Zero fields take the defaults.
 type Config struct {
-	// MaxWorkers is how many deliveries run at once; default 50.
+	// MaxWorkers is how many deliveries run at once on this node, across
+	// all subscriptions; default 50.
 	MaxWorkers int
+	// MaxInFlight is each subscription's limit of requests in flight;
+	// default 4.
+	MaxInFlight int
 	// RequestTimeout bounds one HTTP attempt; default 15 s.
 	RequestTimeout time.Duration
 	// Policy is the SSRF policy checked on every connection.
 	Policy webhookurl.Policy
-	// RetryPolicy schedules retries; default &ExponentialRetry{}.
-	RetryPolicy RetryPolicy
-	// MaxAttempts caps a delivery's attempts, the first included; default 25.
-	MaxAttempts int
+	// Planner resolves subscriptions' delivery policies (required).
+	Planner Planner
+	// Gate limits subscriptions' requests; default a LocalGate.
+	Gate Gate
+	// OnAttempt, when set, observes every attempt (metrics).
+	OnAttempt func(o Outcome, final store.DeliveryStatus)
+	// Retention is how long the attempt log keeps attempts; default 30 days.
+	Retention time.Duration
+	// RetentionInterval is how often old attempts and expired tokens are
+	// deleted; default 1 h.
+	RetentionInterval time.Duration
 	// Logger gets the runner's and the queue's logs; default slog.Default().
 	Logger *slog.Logger
 	// FetchPollInterval is how often the queue is polled; default 50 ms.
@@ -51,20 +73,20 @@ type Config struct {
 	// FetchCooldown is the least time between fetches; default 10 ms.
 	FetchCooldown time.Duration
 	// Poster sends the attempts; default NewSender(Policy, RequestTimeout).
-	// When set, Policy is unused and RequestTimeout only sizes the job
-	// timeout.
 	Poster Poster
 }
 
 // WithDefaults returns c with every zero field set to its default.
 func (c Config) WithDefaults() Config {
 	c.MaxWorkers = cmpOr(c.MaxWorkers, DefaultMaxWorkers)
+	c.MaxInFlight = cmpOr(c.MaxInFlight, DefaultMaxInFlight)
 	c.RequestTimeout = cmpOr(c.RequestTimeout, DefaultRequestTimeout)
-	c.MaxAttempts = cmpOr(c.MaxAttempts, DefaultMaxAttempts)
+	c.Retention = cmpOr(c.Retention, DefaultRetention)
+	c.RetentionInterval = cmpOr(c.RetentionInterval, time.Hour)
 	c.FetchPollInterval = cmpOr(c.FetchPollInterval, DefaultFetchPollInterval)
 	c.FetchCooldown = cmpOr(c.FetchCooldown, DefaultFetchCooldown)
-	if c.RetryPolicy == nil {
-		c.RetryPolicy = &ExponentialRetry{}
+	if c.Gate == nil {
+		c.Gate = NewLocalGate()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -86,10 +108,10 @@ func cmpOr[T int | time.Duration](v, def T) T {
 // Validate reports the first invalid field of a defaulted Config.
 func (c Config) Validate() error {
 	switch {
+	case c.Planner == nil:
+		return errors.New("delivery: a Planner is required")
 	case c.MaxWorkers < 1 || c.MaxWorkers > 10_000:
 		return fmt.Errorf("delivery: MaxWorkers must be 1–10000, got %d", c.MaxWorkers)
-	case c.MaxAttempts < 1:
-		return fmt.Errorf("delivery: MaxAttempts must be at least 1, got %d", c.MaxAttempts)
 	case c.FetchPollInterval < c.FetchCooldown:
 		return fmt.Errorf("delivery: FetchPollInterval (%s) must not be shorter than FetchCooldown (%s)",
 			c.FetchPollInterval, c.FetchCooldown)
@@ -104,7 +126,8 @@ type Runner[TTx any] struct {
 }
 
 // New builds a Runner working jobs.QueueDeliveries through driver, which
-// must reach the database st enqueues delivery jobs in.
+// must reach the database st enqueues delivery jobs in. It also runs the
+// retention job periodically, on one node at a time (River's leader).
 func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*Runner[TTx], error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -112,13 +135,17 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, NewWorker(st, cfg.Poster, WorkerConfig{
-		Retry: cfg.RetryPolicy, MaxAttempts: cfg.MaxAttempts, Logger: cfg.Logger,
+		Planner: cfg.Planner, Gate: cfg.Gate, MaxInFlight: cfg.MaxInFlight, OnAttempt: cfg.OnAttempt, Logger: cfg.Logger,
 	}))
+	river.AddWorker(workers, &RetentionWorker{Store: st, Retention: cfg.Retention, Logger: cfg.Logger})
 	client, err := river.NewClient(driver, &river.Config{
-		Queues:            map[string]river.QueueConfig{jobs.QueueDeliveries: {MaxWorkers: cfg.MaxWorkers}},
+		Queues: map[string]river.QueueConfig{
+			jobs.QueueDeliveries:  {MaxWorkers: cfg.MaxWorkers},
+			jobs.QueueMaintenance: {MaxWorkers: 1},
+		},
 		Workers:           workers,
-		RetryPolicy:       cfg.RetryPolicy,
-		MaxAttempts:       cfg.MaxAttempts,
+		PeriodicJobs:      []*river.PeriodicJob{retentionJob(cfg.RetentionInterval)},
+		MaxAttempts:       infraMaxAttempts,
 		JobTimeout:        cfg.RequestTimeout + jobTimeoutMargin,
 		FetchPollInterval: cfg.FetchPollInterval,
 		FetchCooldown:     cfg.FetchCooldown,

@@ -67,32 +67,42 @@ func TestRunnerDoesNotRetryClientError(t *testing.T) {
 	d := e.enqueue(t, sub, sns.TypeNotification, notificationBody)
 	e.start(t, e.testConfig())
 
-	ev := e.await(t, river.EventKindJobCancelled)
-	require.Equal(t, rivertype.JobStateCancelled, ev.Job.State)
+	e.await(t, river.EventKindJobCompleted)
 	time.Sleep(100 * time.Millisecond) // several retry periods of the test policy
 	require.Len(t, rcv.requests(), 1)
 	d = e.delivery(t, d.ID)
-	require.Equal(t, store.DeliveryPending, d.Status, "until dead letters exist")
+	require.Equal(t, store.DeliveryDead, d.Status, "a 404 goes straight to the dead letters")
+	require.NotNil(t, d.DeadAt)
 	require.Equal(t, 1, d.Attempts)
 	require.Equal(t, "HTTP 404", d.LastError)
 }
 
-func TestRunnerGivesUpAfterMaxAttempts(t *testing.T) {
+func TestRunnerDeadLettersWhenPolicyIsSpent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	rcv := newReceiver(t, 503)
 	sub := e.subscribe(t, rcv.URL, store.SubscriptionConfirmed)
 	d := e.enqueue(t, sub, sns.TypeNotification, notificationBody)
 	cfg := e.testConfig()
-	cfg.MaxAttempts = 3
+	cfg.Planner = fixedPlan{Retries: 2, Delay: 10 * time.Millisecond}
 	e.start(t, cfg)
 
-	e.await(t, river.EventKindJobCancelled)
-	require.Len(t, rcv.requests(), 3)
+	e.await(t, river.EventKindJobCompleted)
+	require.Len(t, rcv.requests(), 3, "the first attempt and 2 retries")
 	d = e.delivery(t, d.ID)
-	require.Equal(t, store.DeliveryPending, d.Status)
+	require.Equal(t, store.DeliveryDead, d.Status)
 	require.Equal(t, 3, d.Attempts)
-	require.Equal(t, "HTTP 503", d.LastError)
+	require.Equal(t, "retries exhausted after 3 attempt(s); last: HTTP 503", d.LastError)
+
+	attempts, err := e.st.DeliveryAttemptList(e.ctx, d.ID)
+	require.NoError(t, err)
+	require.Len(t, attempts, 3)
+	for i, a := range attempts {
+		require.Equal(t, i+1, a.Number)
+		require.Equal(t, 503, a.StatusCode)
+		require.Equal(t, "retry", a.Outcome)
+		require.Equal(t, "HTTP 503", a.Error)
+	}
 }
 
 func TestRunnerMessageTypes(t *testing.T) {
@@ -185,12 +195,15 @@ func TestConfigDefaultsAndValidate(t *testing.T) {
 	c := Config{}.WithDefaults()
 	require.Equal(t, DefaultMaxWorkers, c.MaxWorkers)
 	require.Equal(t, DefaultRequestTimeout, c.RequestTimeout)
-	require.Equal(t, DefaultMaxAttempts, c.MaxAttempts)
+	require.Equal(t, DefaultMaxInFlight, c.MaxInFlight)
+	require.Equal(t, DefaultRetention, c.Retention)
 	require.Equal(t, DefaultFetchPollInterval, c.FetchPollInterval)
 	require.Equal(t, DefaultFetchCooldown, c.FetchCooldown)
-	require.NotNil(t, c.RetryPolicy)
+	require.NotNil(t, c.Gate)
 	require.NotNil(t, c.Logger)
 	require.NotNil(t, c.Poster)
+	require.ErrorContains(t, c.Validate(), "Planner")
+	c.Planner = fixedPlan{}
 	require.NoError(t, c.Validate())
 
 	bad := c

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"time"
 
@@ -20,30 +21,51 @@ import (
 // before a shutdown is not lost.
 const recordTimeout = 10 * time.Second
 
+// PauseRecheck is how often a paused subscription's deliveries look again.
+const PauseRecheck = 5 * time.Second
+
 // Poster makes one delivery attempt; *Sender is the implementation, and
-// wrappers (throttles, metrics) can stand in for it.
+// wrappers (metrics) can stand in for it.
 type Poster interface {
 	// Send POSTs r once and classifies the result.
 	Send(ctx context.Context, r Request) Outcome
 }
 
-// WorkerConfig configures a Worker. Zero fields take the defaults.
+// Plan is what a subscription's effective delivery policy asks of the
+// engine.
+type Plan struct {
+	// RetryDelay is the delay before retry number n (1-based), false when
+	// the policy has no retry n: the delivery then goes to the dead letters.
+	RetryDelay func(n int) (time.Duration, bool)
+	// MaxReceivesPerSecond throttles the subscription; 0 is unlimited.
+	MaxReceivesPerSecond int
+}
+
+// Planner resolves a subscription's effective delivery policy.
+type Planner interface {
+	Plan(sub *store.Subscription) Plan
+}
+
+// WorkerConfig configures a Worker.
 type WorkerConfig struct {
-	// Retry receives the receiver's Retry-After hints; nil ignores them.
-	// It should be the policy River schedules retries with.
-	Retry RetryPolicy
-	// MaxAttempts caps the attempts of a delivery, the first included,
-	// below the job's own limit; default DefaultMaxAttempts.
-	MaxAttempts int
+	// Planner resolves policies (required).
+	Planner Planner
+	// Gate limits requests in flight and rate per subscription (required).
+	Gate Gate
+	// MaxInFlight is each subscription's limit of requests in flight.
+	MaxInFlight int
+	// OnAttempt, when set, observes every attempt's outcome (metrics).
+	OnAttempt func(o Outcome, final store.DeliveryStatus)
 	// Logger gets one record per attempt; default slog.Default().
 	Logger *slog.Logger
-	// Now is the clock for the attempt times stored; default time.Now.
+	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
 
 // Worker is the River worker of jobs.Deliver: it loads the delivery and
-// its subscription, sends the stored bytes with SNS's headers, records the
-// attempt and tells River whether to retry.
+// its subscription, sends the stored bytes with SNS's headers, logs the
+// attempt, and schedules the next try by the subscription's policy —
+// or moves the delivery to the dead letters.
 type Worker struct {
 	river.WorkerDefaults[jobs.Deliver]
 	store  store.Store
@@ -56,9 +78,6 @@ var _ river.Worker[jobs.Deliver] = (*Worker)(nil)
 // NewWorker returns a Worker reading and recording deliveries in st and
 // sending them through p.
 func NewWorker(st store.Store, p Poster, cfg WorkerConfig) *Worker {
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = DefaultMaxAttempts
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -68,38 +87,55 @@ func NewWorker(st store.Store, p Poster, cfg WorkerConfig) *Worker {
 	return &Worker{store: st, poster: p, cfg: cfg}
 }
 
-// Work runs one attempt of a delivery. It returns nil when the delivery is
-// done (delivered, cancelled, already finished or gone), an error for River
-// to retry it, and river.JobCancel to stop without retrying.
+// Work runs one attempt of a delivery. Retries are snoozes, which River
+// does not count against the job: the delivery's own attempt count and
+// policy decide, and what the policy gives up on is kept as a dead letter.
 func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
-	id := job.Args.DeliveryID
-	d, err := w.store.DeliveryGet(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		w.cfg.Logger.InfoContext(ctx, "delivery: nothing to send, delivery not found", slog.Int64("delivery_id", id))
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("delivery %d: %w", id, err)
-	}
-	if d.Status == store.DeliveryDelivered || d.Status == store.DeliveryCancelled {
-		w.cfg.Logger.DebugContext(ctx, "delivery: already finished", slog.Int64("delivery_id", id),
-			slog.String("status", string(d.Status)))
-		return nil
-	}
-	sub, err := w.store.SubscriptionGet(ctx, d.SubscriptionID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("delivery %d: subscription %d: %w", id, d.SubscriptionID, err)
+	d, sub, err := w.load(ctx, job.Args.DeliveryID)
+	if d == nil || err != nil {
+		return err
 	}
 	if reason := skipReason(d, sub); reason != "" {
 		return w.cancel(ctx, d, sub, reason)
 	}
-	o := w.poster.Send(ctx, request(d, sub))
-	if ctx.Err() != nil && o.Class == Retry && o.StatusCode == 0 {
-		// Cut short by shutdown or the job timeout before any answer, not
-		// the receiver's doing: not recorded; River puts the job back.
-		return fmt.Errorf("delivery %d: %w", id, ctx.Err())
+	if sub.Paused {
+		return river.JobSnooze(jitter(PauseRecheck))
 	}
-	return w.finish(ctx, job, d, sub, o)
+	plan := w.cfg.Planner.Plan(sub)
+	release, wait, ok := w.cfg.Gate.Acquire(sub.ID, w.cfg.MaxInFlight, plan.MaxReceivesPerSecond, w.cfg.Now())
+	if !ok {
+		return river.JobSnooze(wait)
+	}
+	start := w.cfg.Now()
+	o := w.poster.Send(ctx, request(d, sub))
+	release(o.Duration)
+	if ctx.Err() != nil && o.Class == Retry && o.StatusCode == 0 {
+		// Cut short by shutdown before any answer, not the receiver's
+		// doing: not recorded, and the job is free again at once.
+		return river.JobSnooze(0)
+	}
+	return w.finish(ctx, d, sub, plan, start, o)
+}
+
+// load returns the delivery to send and its subscription; a nil delivery
+// with a nil error means there is nothing to do.
+func (w *Worker) load(ctx context.Context, id int64) (*store.Delivery, *store.Subscription, error) {
+	d, err := w.store.DeliveryGet(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		w.cfg.Logger.InfoContext(ctx, "delivery: nothing to send, delivery not found", slog.Int64("delivery_id", id))
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("delivery %d: %w", id, err)
+	}
+	if d.Status != store.DeliveryPending {
+		return nil, nil, nil
+	}
+	sub, err := w.store.SubscriptionGet(ctx, d.SubscriptionID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, nil, fmt.Errorf("delivery %d: subscription %d: %w", id, d.SubscriptionID, err)
+	}
+	return d, sub, nil
 }
 
 // skipReason says why a delivery must not be sent, or "" to send it.
@@ -134,10 +170,9 @@ func request(d *store.Delivery, sub *store.Subscription) Request {
 	return Request{URL: sub.URL, Body: d.Body, Header: sns.Headers(m, subArn)}
 }
 
-// cancel marks d cancelled without sending it. The store counts this as
-// an attempt: DeliveryRecordAttempt is its only way to change a status.
+// cancel marks d cancelled without sending it.
 func (w *Worker) cancel(ctx context.Context, d *store.Delivery, sub *store.Subscription, reason string) error {
-	if err := w.record(ctx, d.ID, store.DeliveryCancelled, reason); err != nil {
+	if err := w.record(ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryCancelled, Error: reason}); err != nil {
 		return err
 	}
 	attrs := []slog.Attr{slog.Int64("delivery_id", d.ID), slog.String("reason", reason)}
@@ -148,81 +183,94 @@ func (w *Worker) cancel(ctx context.Context, d *store.Delivery, sub *store.Subsc
 	return nil
 }
 
-// finish records the outcome of an attempt and decides what River does.
-func (w *Worker) finish(ctx context.Context, job *river.Job[jobs.Deliver], d *store.Delivery,
-	sub *store.Subscription, o Outcome) error {
-	if o.Class == Delivered {
-		if err := w.record(ctx, d.ID, store.DeliveryDelivered, ""); err != nil {
-			return err
-		}
-		w.logAttempt(ctx, slog.LevelDebug, "delivery: delivered", job, sub, o)
-		return nil
-	}
-	if err := w.record(ctx, d.ID, store.DeliveryPending, o.Err); err != nil {
+// finish logs the attempt and decides: done, retry later, or dead letter.
+func (w *Worker) finish(ctx context.Context, d *store.Delivery, sub *store.Subscription, plan Plan, start time.Time, o Outcome) error {
+	status, snooze, reason := decide(d.Attempts+1, plan, o)
+	p := store.DeliveryAttemptParams{ID: d.ID, Status: status, Error: reason, At: w.cfg.Now(), Attempt: &store.Attempt{
+		StartedAt: start, Duration: o.Duration, StatusCode: o.StatusCode, Outcome: o.Class.String(),
+		Error: o.Err, ResponseExcerpt: []byte(o.Excerpt),
+	}}
+	if err := w.record(ctx, p); err != nil {
 		return err
 	}
-	err := &attemptError{deliveryID: d.ID, reason: o.Err}
-	if o.Class != Retry {
-		// Fail and Forbidden: retrying cannot help. For now the delivery
-		// stays pending with its error and the job stops; the next step
-		// moves it to the dead-letter store instead.
-		w.logAttempt(ctx, slog.LevelInfo, "delivery: failed, not retried", job, sub, o)
-		return river.JobCancel(err)
+	if w.cfg.OnAttempt != nil {
+		w.cfg.OnAttempt(o, status)
 	}
-	if limit := w.maxAttempts(job); job.Attempt >= limit {
-		w.logAttempt(ctx, slog.LevelWarn, "delivery: failed, attempts exhausted", job, sub, o)
-		if job.Attempt < job.MaxAttempts {
-			return river.JobCancel(err) // our limit is below the job's
-		}
-		return err // River discards the job
+	w.logAttempt(ctx, d, sub, o, status, snooze)
+	if status == store.DeliveryPending {
+		return river.JobSnooze(snooze)
 	}
-	if o.RetryAfter > 0 && w.cfg.Retry != nil {
-		w.cfg.Retry.RetryAfter(job.ID, o.RetryAfter)
-	}
-	w.logAttempt(ctx, slog.LevelInfo, "delivery: failed, will retry", job, sub, o)
-	return err
+	return nil
 }
 
-// maxAttempts is the job's attempt limit: the lower of the worker's and
-// the one stored on the job when it was enqueued.
-func (w *Worker) maxAttempts(job *river.Job[jobs.Deliver]) int {
-	if job.MaxAttempts > 0 && job.MaxAttempts < w.cfg.MaxAttempts {
-		return job.MaxAttempts
+// decide turns attempt number n's outcome into the delivery's next status,
+// the wait before the next try, and the error to keep.
+func decide(n int, plan Plan, o Outcome) (store.DeliveryStatus, time.Duration, string) {
+	switch o.Class {
+	case Delivered:
+		return store.DeliveryDelivered, 0, ""
+	case Retry:
+		delay, ok := plan.RetryDelay(n)
+		if !ok {
+			return store.DeliveryDead, 0, fmt.Sprintf("retries exhausted after %d attempt(s); last: %s", n, o.Err)
+		}
+		return store.DeliveryPending, max(jitter(delay), clampRetryAfter(o.RetryAfter)), o.Err
+	default:
+		return store.DeliveryDead, 0, o.Err
 	}
-	return w.cfg.MaxAttempts
+}
+
+// clampRetryAfter bounds a receiver's Retry-After to [1 s, 1 h]; 0 stays 0.
+func clampRetryAfter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return min(max(d, MinRetryAfter), MaxRetryAfter)
+}
+
+// jitter spreads a delay by ±10 % so retries of many deliveries do not
+// arrive at a recovering receiver all at once.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d))
 }
 
 // record stores an attempt's result, even if ctx has ended.
-func (w *Worker) record(ctx context.Context, id int64, status store.DeliveryStatus, reason string) error {
+func (w *Worker) record(ctx context.Context, p store.DeliveryAttemptParams) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	_, err := w.store.DeliveryRecordAttempt(rctx, store.DeliveryAttemptParams{
-		ID: id, Status: status, Error: reason, At: w.cfg.Now(),
-	})
-	if err != nil {
-		return fmt.Errorf("delivery %d: record %s: %w", id, status, err)
+	if p.At.IsZero() {
+		p.At = w.cfg.Now()
+	}
+	if _, err := w.store.DeliveryRecordAttempt(rctx, p); err != nil {
+		return fmt.Errorf("delivery %d: record %s: %w", p.ID, p.Status, err)
 	}
 	return nil
 }
 
 // logAttempt logs one attempt. Only the endpoint's host is logged: the
 // path and query of a webhook URL often carry secrets.
-func (w *Worker) logAttempt(ctx context.Context, level slog.Level, msg string, job *river.Job[jobs.Deliver],
-	sub *store.Subscription, o Outcome) {
+func (w *Worker) logAttempt(ctx context.Context, d *store.Delivery, sub *store.Subscription, o Outcome,
+	status store.DeliveryStatus, next time.Duration) {
+	level, msg := slog.LevelDebug, "delivery: delivered"
+	switch status {
+	case store.DeliveryPending:
+		level, msg = slog.LevelInfo, "delivery: failed, will retry"
+	case store.DeliveryDead:
+		level, msg = slog.LevelWarn, "delivery: moved to dead letters"
+	}
 	attrs := []slog.Attr{
-		slog.Int64("delivery_id", job.Args.DeliveryID),
-		slog.Int("attempt", job.Attempt),
-		slog.String("subscription_arn", sub.ARN),
-		slog.String("host", hostOf(sub.URL)),
-		slog.String("class", o.Class.String()),
-		slog.Int("status", o.StatusCode),
-		slog.Duration("duration", o.Duration),
+		slog.Int64("delivery_id", d.ID), slog.Int("attempt", d.Attempts+1),
+		slog.String("subscription_arn", sub.ARN), slog.String("host", hostOf(sub.URL)),
+		slog.String("class", o.Class.String()), slog.Int("status", o.StatusCode), slog.Duration("duration", o.Duration),
 	}
 	if o.Err != "" {
 		attrs = append(attrs, slog.String("error", o.Err))
 	}
-	if o.RetryAfter > 0 {
-		attrs = append(attrs, slog.Duration("retry_after", o.RetryAfter))
+	if status == store.DeliveryPending {
+		attrs = append(attrs, slog.Duration("next_in", next))
 	}
 	w.cfg.Logger.LogAttrs(ctx, level, msg, attrs...)
 }
@@ -234,14 +282,4 @@ func hostOf(raw string) string {
 		return ""
 	}
 	return u.Host
-}
-
-// attemptError is the error River stores for a failed attempt.
-type attemptError struct {
-	deliveryID int64
-	reason     string
-}
-
-func (e *attemptError) Error() string {
-	return fmt.Sprintf("delivery %d: %s", e.deliveryID, e.reason)
 }

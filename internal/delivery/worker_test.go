@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -18,87 +17,87 @@ import (
 	"github.com/ivvy-notify/ivvy-notify/internal/webhookurl"
 )
 
-func deliverJob(jobID, deliveryID int64, attempt int) *river.Job[jobs.Deliver] {
-	return &river.Job[jobs.Deliver]{
-		JobRow: &rivertype.JobRow{ID: jobID, Attempt: attempt, MaxAttempts: DefaultMaxAttempts},
-		Args:   jobs.Deliver{DeliveryID: deliveryID},
-	}
+func deliverJob(deliveryID int64) *river.Job[jobs.Deliver] {
+	return &river.Job[jobs.Deliver]{JobRow: &rivertype.JobRow{ID: 1, Attempt: 1}, Args: jobs.Deliver{DeliveryID: deliveryID}}
 }
 
-func (e *env) worker(policy webhookurl.Policy, retry RetryPolicy) *Worker {
-	return NewWorker(e.st, NewSender(policy, time.Second), WorkerConfig{Retry: retry, Logger: e.logger()})
+func (e *env) worker(policy webhookurl.Policy, plan Planner) *Worker {
+	return NewWorker(e.st, NewSender(policy, time.Second), WorkerConfig{
+		Planner: plan, Gate: NewLocalGate(), MaxInFlight: DefaultMaxInFlight, Logger: e.logger(),
+	})
 }
 
-func isJobCancel(err error) bool {
-	var c *rivertype.JobCancelError
-	return errors.As(err, &c)
+// snoozedFor returns the snooze a Work error asks for, failing if it is not one.
+func snoozedFor(t *testing.T, err error) time.Duration {
+	t.Helper()
+	var s *rivertype.JobSnoozeError
+	require.ErrorAs(t, err, &s)
+	return s.Duration
 }
 
 func TestWorkerMissingDeliveryIsNothingToDo(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	require.NoError(t, e.worker(allowLocal, nil).Work(e.ctx, deliverJob(1, 999, 1)))
+	require.NoError(t, e.worker(allowLocal, fixedPlan{}).Work(e.ctx, deliverJob(999)))
 	require.Contains(t, e.logs.String(), "delivery not found")
 }
 
 func TestWorkerRerunOfFinishedDeliverySendsNothing(t *testing.T) {
 	t.Parallel()
-	for _, status := range []store.DeliveryStatus{store.DeliveryDelivered, store.DeliveryCancelled} {
+	for _, status := range []store.DeliveryStatus{store.DeliveryDelivered, store.DeliveryCancelled, store.DeliveryDead} {
 		e := newEnv(t)
 		rcv := newReceiver(t, 200)
 		d := e.enqueue(t, e.subscribe(t, rcv.URL, store.SubscriptionConfirmed), sns.TypeNotification, notificationBody)
 		_, err := e.st.DeliveryRecordAttempt(e.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: status, At: time.Now()})
 		require.NoError(t, err)
-
-		require.NoError(t, e.worker(allowLocal, nil).Work(e.ctx, deliverJob(1, d.ID, 2)))
+		require.NoError(t, e.worker(allowLocal, fixedPlan{}).Work(e.ctx, deliverJob(d.ID)))
 		require.Empty(t, rcv.requests(), status)
-		require.Equal(t, 1, e.delivery(t, d.ID).Attempts)
 	}
 }
 
-func TestWorkerPassesRetryAfterToPolicy(t *testing.T) {
+func TestWorkerRetryFollowsPlanAndRetryAfter(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	srv := httptest.NewServer(statusHandler(http.StatusServiceUnavailable, "Retry-After", "30"))
 	t.Cleanup(srv.Close)
 	d := e.enqueue(t, e.subscribe(t, srv.URL, store.SubscriptionConfirmed), sns.TypeNotification, notificationBody)
-	policy := fixedPolicy(0.5)
 
-	job := deliverJob(77, d.ID, 1)
-	err := e.worker(allowLocal, policy).Work(e.ctx, job)
-	require.EqualError(t, err, "delivery 1: HTTP 503")
-	require.False(t, isJobCancel(err), "retried")
-	require.Equal(t, 30*time.Second, policy.NextRetry(job.JobRow).Sub(epoch))
-	require.Equal(t, "HTTP 503", e.delivery(t, d.ID).LastError)
+	wait := snoozedFor(t, e.worker(allowLocal, fixedPlan{Retries: 3, Delay: 2 * time.Second}).Work(e.ctx, deliverJob(d.ID)))
+	require.Equal(t, 30*time.Second, wait, "Retry-After beats a shorter policy delay")
+	wait = snoozedFor(t, e.worker(allowLocal, fixedPlan{Retries: 3, Delay: 100 * time.Second}).Work(e.ctx, deliverJob(d.ID)))
+	require.InDelta(t, 100, wait.Seconds(), 10, "the policy's delay, ±10% jitter, beats a shorter Retry-After")
+	d = e.delivery(t, d.ID)
+	require.Equal(t, 2, d.Attempts)
+	require.Equal(t, "HTTP 503", d.LastError)
+	require.Equal(t, store.DeliveryPending, d.Status)
 }
 
-func TestWorkerLastAttemptLeavesItToRiver(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	srv := httptest.NewServer(statusHandler(http.StatusServiceUnavailable, "Retry-After", "30"))
-	t.Cleanup(srv.Close)
-	d := e.enqueue(t, e.subscribe(t, srv.URL, store.SubscriptionConfirmed), sns.TypeNotification, notificationBody)
-	policy := fixedPolicy(0.5)
-
-	err := e.worker(allowLocal, policy).Work(e.ctx, deliverJob(5, d.ID, DefaultMaxAttempts))
-	require.Error(t, err)
-	require.False(t, isJobCancel(err), "River discards it at its MaxAttempts")
-	require.Empty(t, policy.hints, "no hint for a job that will not run again")
-	require.Contains(t, e.logs.String(), "attempts exhausted")
-}
-
-func TestWorkerForbiddenAddressStops(t *testing.T) {
+func TestWorkerForbiddenAddressIsDeadLetter(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	rcv := newReceiver(t, 200)
 	d := e.enqueue(t, e.subscribe(t, rcv.URL, store.SubscriptionConfirmed), sns.TypeNotification, notificationBody)
 
-	err := e.worker(webhookurl.Policy{}, nil).Work(e.ctx, deliverJob(1, d.ID, 1))
-	require.True(t, isJobCancel(err))
+	require.NoError(t, e.worker(webhookurl.Policy{}, fixedPlan{Retries: 3}).Work(e.ctx, deliverJob(d.ID)))
 	require.Empty(t, rcv.requests())
 	d = e.delivery(t, d.ID)
-	require.Equal(t, store.DeliveryPending, d.Status)
+	require.Equal(t, store.DeliveryDead, d.Status)
 	require.Equal(t, "address forbidden: 127.0.0.1 is a loopback address", d.LastError)
+}
+
+func TestWorkerPausedSubscriptionWaits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rcv := newReceiver(t, 200)
+	sub := e.subscribe(t, rcv.URL, store.SubscriptionConfirmed)
+	d := e.enqueue(t, sub, sns.TypeNotification, notificationBody)
+	_, err := e.st.SubscriptionSetPaused(e.ctx, sub.ID, true)
+	require.NoError(t, err)
+
+	wait := snoozedFor(t, e.worker(allowLocal, fixedPlan{}).Work(e.ctx, deliverJob(d.ID)))
+	require.InDelta(t, PauseRecheck.Seconds(), wait.Seconds(), 1)
+	require.Empty(t, rcv.requests())
+	require.Zero(t, e.delivery(t, d.ID).Attempts)
 }
 
 func TestWorkerInterruptedAttemptIsNotRecorded(t *testing.T) {
@@ -110,8 +109,8 @@ func TestWorkerInterruptedAttemptIsNotRecorded(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(e.ctx)
 	go func() { <-rcv.started; cancel() }()
-	err := e.worker(allowLocal, nil).Work(ctx, deliverJob(1, d.ID, 1))
-	require.ErrorIs(t, err, context.Canceled)
+	err := e.worker(allowLocal, fixedPlan{Retries: 1}).Work(ctx, deliverJob(d.ID))
+	require.Zero(t, snoozedFor(t, err), "free again at once")
 	d = e.delivery(t, d.ID)
 	require.Equal(t, store.DeliveryPending, d.Status)
 	require.Zero(t, d.Attempts)
@@ -132,4 +131,28 @@ func TestSkipReason(t *testing.T) {
 		}
 	}
 	require.Equal(t, "subscription not found", skipReason(&store.Delivery{}, nil))
+}
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	plan := fixedPlan{Retries: 2, Delay: time.Minute}.Plan(nil)
+	for name, tc := range map[string]struct {
+		n      int
+		o      Outcome
+		status store.DeliveryStatus
+		reason string
+	}{
+		"delivered":         {1, Outcome{Class: Delivered}, store.DeliveryDelivered, ""},
+		"retry":             {1, Outcome{Class: Retry, Err: "HTTP 500"}, store.DeliveryPending, "HTTP 500"},
+		"last retry":        {2, Outcome{Class: Retry, Err: "HTTP 500"}, store.DeliveryPending, "HTTP 500"},
+		"exhausted":         {3, Outcome{Class: Retry, Err: "HTTP 500"}, store.DeliveryDead, "retries exhausted after 3 attempt(s); last: HTTP 500"},
+		"fail is dead":      {1, Outcome{Class: Fail, Err: "HTTP 404"}, store.DeliveryDead, "HTTP 404"},
+		"forbidden is dead": {1, Outcome{Class: Forbidden, Err: "address forbidden"}, store.DeliveryDead, "address forbidden"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, _, reason := decide(tc.n, plan, tc.o)
+			require.Equal(t, tc.status, status)
+			require.Equal(t, tc.reason, reason)
+		})
+	}
 }

@@ -13,3 +13,12 @@ type Deliver struct {
 
 // Kind names the job kind in the queue.
 func (Deliver) Kind() string { return "deliver" }
+
+// QueueMaintenance is the queue of periodic housekeeping jobs.
+const QueueMaintenance = "maintenance"
+
+// Retention deletes old attempts and expired confirmation tokens.
+type Retention struct{}
+
+// Kind names the job kind in the queue.
+func (Retention) Kind() string { return "retention" }

@@ -49,6 +49,9 @@ type Deps struct {
 	Now         func() time.Time
 	Rand        io.Reader
 	Logger      *slog.Logger
+	// OnPublished, when set, observes each publish's new events and
+	// deliveries (metrics).
+	OnPublished func(events, deliveries int)
 }
 
 // Service carries out the domain operations.

@@ -101,7 +101,21 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 		}
 		return nil
 	})
+	if err == nil && s.OnPublished != nil {
+		s.OnPublished(countNew(out))
+	}
 	return out, err
+}
+
+// countNew counts the events and deliveries a publish created.
+func countNew(out []Published) (events, deliveries int) {
+	for _, p := range out {
+		if !p.Duplicate {
+			events++
+			deliveries += p.Deliveries
+		}
+	}
+	return events, deliveries
 }
 
 // store writes one prepared event and its deliveries, or reports the

@@ -51,10 +51,18 @@ type Subscription struct {
 	CreatedAt   time.Time
 	ConfirmedAt *time.Time
 	DeletedAt   *time.Time
-	// Topic fields, joined in for convenience.
+	// Paused subscriptions keep their deliveries waiting.
+	Paused bool
+	// DeliveryPolicy is the subscription's SNS-schema policy override
+	// (JSON), nil to inherit the account's.
+	DeliveryPolicy []byte
+	// Topic and account fields, joined in for convenience.
 	TopicARN  string
 	AccountID int64
 	Endpoint  string
+	// AccountDeliveryPolicy is the account's override, nil to inherit the
+	// server default.
+	AccountDeliveryPolicy []byte
 }
 
 // ConfirmationToken lets whoever holds it confirm a subscription until it
@@ -90,6 +98,12 @@ const (
 	DeliveryDelivered DeliveryStatus = "delivered"
 	// DeliveryCancelled: the subscription went away before it was sent.
 	DeliveryCancelled DeliveryStatus = "cancelled"
+	// DeliveryDead: the delivery policy gave up, or the receiver refused it
+	// for good; it waits in the dead-letter store to be inspected and
+	// redriven.
+	DeliveryDead DeliveryStatus = "dead"
+	// DeliveryRedriven: a dead letter that was sent again as a new delivery.
+	DeliveryRedriven DeliveryStatus = "redriven"
 )
 
 // Delivery is one message to send to one subscription: the exact bytes
@@ -106,6 +120,51 @@ type Delivery struct {
 	LastError      string
 	CreatedAt      time.Time
 	CompletedAt    *time.Time
+	DeadAt         *time.Time
+	// RedrivenFrom is the dead letter this delivery re-sends, if any.
+	RedrivenFrom *int64
+	// BodySize is len(Body); lists leave Body out but keep its size.
+	BodySize int
+}
+
+// Attempt is one recorded delivery attempt.
+type Attempt struct {
+	ID             int64
+	DeliveryID     int64
+	SubscriptionID int64
+	// Number counts the delivery's attempts from 1.
+	Number    int
+	StartedAt time.Time
+	Duration  time.Duration
+	// StatusCode is the HTTP status, 0 when there was no response.
+	StatusCode int
+	// Outcome is delivered, retry, fail or forbidden.
+	Outcome string
+	Error   string
+	// ResponseExcerpt is the first 4 KiB of the response body.
+	ResponseExcerpt []byte
+}
+
+// DeliveryStats summarises the delivery queue.
+type DeliveryStats struct {
+	Pending int64
+	Dead    int64
+	// OldestPending is when the oldest pending delivery was created; nil
+	// when none is pending.
+	OldestPending *time.Time
+}
+
+// DeliveryListParams filter DeliveryList; zero fields do not filter.
+type DeliveryListParams struct {
+	AccountID      int64
+	SubscriptionID int64
+	Status         DeliveryStatus
+	CreatedAfter   *time.Time
+	CreatedBefore  *time.Time
+	// BeforeID pages: only deliveries with a smaller id.
+	BeforeID int64
+	// Limit caps the rows returned (newest first); required.
+	Limit int
 }
 
 // TopicCreateParams are the inputs of TopicGetOrCreate.
@@ -152,11 +211,14 @@ type DeliveryCreateParams struct {
 type DeliveryAttemptParams struct {
 	ID int64
 	// Status is the delivery's new status: pending (to be retried),
-	// delivered or cancelled.
+	// delivered, cancelled or dead.
 	Status DeliveryStatus
 	// Error is the attempt's error, empty on success.
 	Error string
 	At    time.Time
+	// Attempt, when not nil, is logged in the attempt log; a cancellation
+	// without a send has none.
+	Attempt *Attempt
 }
 
 // NotifyQueries are the operations on signing keys, topics,
@@ -218,6 +280,27 @@ type NotifyQueries interface {
 	DeliveryCreate(ctx context.Context, p DeliveryCreateParams) (*Delivery, error)
 	// DeliveryGet returns a delivery, or ErrNotFound.
 	DeliveryGet(ctx context.Context, id int64) (*Delivery, error)
-	// DeliveryRecordAttempt counts an attempt and sets the new status.
+	// DeliveryRecordAttempt sets the delivery's new status and, when the
+	// params carry an attempt, counts and logs it, atomically.
 	DeliveryRecordAttempt(ctx context.Context, p DeliveryAttemptParams) (*Delivery, error)
+	// DeliveryList returns deliveries matching the filter, newest first,
+	// without their bodies.
+	DeliveryList(ctx context.Context, p DeliveryListParams) ([]*Delivery, error)
+	// DeliveryAttemptList returns a delivery's attempts, oldest first.
+	DeliveryAttemptList(ctx context.Context, deliveryID int64) ([]*Attempt, error)
+	// DeliveryRedrive re-sends a dead letter: a new pending delivery with
+	// the same bytes and MessageId (and its job), the dead letter marked
+	// redriven. ErrConflict if the delivery is not dead.
+	DeliveryRedrive(ctx context.Context, id int64, at time.Time) (*Delivery, error)
+	// DeliveryStats summarises pending and dead deliveries.
+	DeliveryStats(ctx context.Context) (*DeliveryStats, error)
+	// AttemptDeleteBefore deletes attempts started before t, returning how many.
+	AttemptDeleteBefore(ctx context.Context, t time.Time) (int, error)
+
+	// SubscriptionSetPaused pauses or resumes a subscription's deliveries.
+	SubscriptionSetPaused(ctx context.Context, id int64, paused bool) (*Subscription, error)
+	// SubscriptionSetPolicy sets (nil clears) the subscription's policy.
+	SubscriptionSetPolicy(ctx context.Context, id int64, policy []byte) (*Subscription, error)
+	// AccountSetPolicy sets (nil clears) the account's delivery policy.
+	AccountSetPolicy(ctx context.Context, id int64, policy []byte) (*Account, error)
 }

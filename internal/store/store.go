@@ -27,6 +27,9 @@ type Account struct {
 	Name string
 	// CreatedAt is when the account was created.
 	CreatedAt time.Time
+	// DeliveryPolicy is the account's delivery policy override (SNS
+	// schema JSON); nil to use the server default.
+	DeliveryPolicy []byte
 }
 
 // APIKey is a credential for the iVvy API, at account level or tied to one

@@ -24,7 +24,7 @@ func (q queries) AccountCreate(ctx context.Context, p store.AccountCreateParams)
 
 // AccountGet returns one account.
 func (q queries) AccountGet(ctx context.Context, id int64) (*store.Account, error) {
-	row := q.ex.QueryRowContext(ctx, `SELECT id, name, created_at FROM accounts WHERE id = ?`, id)
+	row := q.ex.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id)
 	a, err := scanAccount(row)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: account %d: %w", id, translate(err))
@@ -34,7 +34,7 @@ func (q queries) AccountGet(ctx context.Context, id int64) (*store.Account, erro
 
 // AccountList returns every account in ID order.
 func (q queries) AccountList(ctx context.Context) ([]*store.Account, error) {
-	rows, err := q.ex.QueryContext(ctx, `SELECT id, name, created_at FROM accounts ORDER BY id`)
+	rows, err := q.ex.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list accounts: %w", err)
 	}
@@ -44,10 +44,12 @@ func (q queries) AccountList(ctx context.Context) ([]*store.Account, error) {
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
+const accountColumns = `id, name, created_at, delivery_policy`
+
 func scanAccount(s scanner) (*store.Account, error) {
 	var a store.Account
 	var created int64
-	if err := s.Scan(&a.ID, &a.Name, &created); err != nil {
+	if err := s.Scan(&a.ID, &a.Name, &created, &a.DeliveryPolicy); err != nil {
 		return nil, err
 	}
 	a.CreatedAt = fromMicros(created)
@@ -66,6 +68,24 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// AccountSetPolicy sets or clears the account's delivery policy.
+func (q queries) AccountSetPolicy(ctx context.Context, id int64, policy []byte) (*store.Account, error) {
+	a, err := scanAccount(q.ex.QueryRowContext(ctx,
+		`UPDATE accounts SET delivery_policy = ? WHERE id = ? RETURNING `+accountColumns, nullBytes(policy), id))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: set account policy: %w", translate(err))
+	}
+	return a, nil
+}
+
+// nullBytes stores an empty slice as NULL.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // SettingGet returns a server-wide setting.

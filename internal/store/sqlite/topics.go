@@ -108,15 +108,16 @@ func (q queries) TopicListByAccount(ctx context.Context, accountID int64) ([]*st
 }
 
 const subscriptionSelect = `SELECT s.id, s.topic_id, s.arn, s.url, s.status, s.api_key, s.created_at,
-	s.confirmed_at, s.deleted_at, t.arn, t.account_id, t.endpoint
-	FROM subscriptions s JOIN topics t ON t.id = s.topic_id `
+	s.confirmed_at, s.deleted_at, s.paused, s.delivery_policy, t.arn, t.account_id, t.endpoint, a.delivery_policy
+	FROM subscriptions s JOIN topics t ON t.id = s.topic_id JOIN accounts a ON a.id = t.account_id `
 
 func scanSubscription(s scanner) (*store.Subscription, error) {
 	var sub store.Subscription
 	var created int64
 	var confirmed, deleted sql.NullInt64
 	if err := s.Scan(&sub.ID, &sub.TopicID, &sub.ARN, &sub.URL, &sub.Status, &sub.APIKey, &created,
-		&confirmed, &deleted, &sub.TopicARN, &sub.AccountID, &sub.Endpoint); err != nil {
+		&confirmed, &deleted, &sub.Paused, &sub.DeliveryPolicy, &sub.TopicARN, &sub.AccountID, &sub.Endpoint,
+		&sub.AccountDeliveryPolicy); err != nil {
 		return nil, err
 	}
 	sub.CreatedAt = fromMicros(created)
@@ -197,6 +198,28 @@ func (q queries) SubscriptionSetStatus(ctx context.Context, id int64, status sto
 	res, err := q.ex.ExecContext(ctx, `UPDATE subscriptions SET status = ?, `+set+` WHERE id = ?`, status, micros(at), id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: set subscription status: %w", translate(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, fmt.Errorf("sqlite: subscription %d: %w", id, store.ErrNotFound)
+	}
+	return q.SubscriptionGet(ctx, id)
+}
+
+// SubscriptionSetPaused pauses or resumes a subscription.
+func (q queries) SubscriptionSetPaused(ctx context.Context, id int64, paused bool) (*store.Subscription, error) {
+	return q.updateSubscription(ctx, id, `paused = ?`, paused)
+}
+
+// SubscriptionSetPolicy sets or clears a subscription's delivery policy.
+func (q queries) SubscriptionSetPolicy(ctx context.Context, id int64, policy []byte) (*store.Subscription, error) {
+	return q.updateSubscription(ctx, id, `delivery_policy = ?`, nullBytes(policy))
+}
+
+// updateSubscription sets one column of a subscription and returns it.
+func (q queries) updateSubscription(ctx context.Context, id int64, set string, value any) (*store.Subscription, error) {
+	res, err := q.ex.ExecContext(ctx, `UPDATE subscriptions SET `+set+` WHERE id = ?`, value, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: update subscription: %w", translate(err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, fmt.Errorf("sqlite: subscription %d: %w", id, store.ErrNotFound)

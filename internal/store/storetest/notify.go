@@ -39,6 +39,47 @@ func (f *notifyFixture) subscribe(t *testing.T, arn, url string) *store.Subscrip
 	return sub
 }
 
+// deliver creates a pending delivery to sub.
+func (f *notifyFixture) deliver(t *testing.T, sub *store.Subscription) *store.Delivery {
+	t.Helper()
+	d, err := f.s.DeliveryCreate(f.ctx, store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m1",
+		MessageType: "Notification", Body: []byte("{}"), CreatedAt: baseTime})
+	require.NoError(t, err)
+	return d
+}
+
+func testPausesAndPolicies(t *testing.T, newStore NewStore) {
+	f := newNotifyFixture(t, newStore)
+	sub := f.subscribe(t, "arn:s1", "https://a.example/hook")
+	require.False(t, sub.Paused)
+	require.Nil(t, sub.DeliveryPolicy)
+
+	sub, err := f.s.SubscriptionSetPaused(f.ctx, sub.ID, true)
+	require.NoError(t, err)
+	require.True(t, sub.Paused)
+	sub, err = f.s.SubscriptionSetPolicy(f.ctx, sub.ID, []byte(`{"throttlePolicy":{"maxReceivesPerSecond":1}}`))
+	require.NoError(t, err)
+	require.JSONEq(t, `{"throttlePolicy":{"maxReceivesPerSecond":1}}`, string(sub.DeliveryPolicy))
+
+	a, err := f.s.AccountSetPolicy(f.ctx, f.acct.ID, []byte(`{"healthyRetryPolicy":null}`))
+	require.NoError(t, err)
+	require.NotNil(t, a.DeliveryPolicy)
+	sub, err = f.s.SubscriptionGet(f.ctx, sub.ID)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"healthyRetryPolicy":null}`, string(sub.AccountDeliveryPolicy), "the account's policy is joined in")
+
+	sub, err = f.s.SubscriptionSetPolicy(f.ctx, sub.ID, nil)
+	require.NoError(t, err)
+	require.Nil(t, sub.DeliveryPolicy)
+	sub, err = f.s.SubscriptionSetPaused(f.ctx, sub.ID, false)
+	require.NoError(t, err)
+	require.False(t, sub.Paused)
+	_, err = f.s.SubscriptionSetPaused(f.ctx, 999, true)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = f.s.AccountSetPolicy(f.ctx, 999, nil)
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
 func testSigningKeys(t *testing.T, newStore NewStore) {
 	f := newNotifyFixture(t, newStore)
 	_, err := f.s.SigningKeyCurrent(f.ctx, f.acct.ID)
@@ -195,13 +236,15 @@ func testEventsAndDeliveries(t *testing.T, newStore NewStore) {
 		require.Equal(t, store.DeliveryPending, d.Status)
 		require.Nil(t, d.EventID)
 
-		d, err = f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryPending, Error: "HTTP 500", At: baseTime})
+		d, err = f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryPending, Error: "HTTP 500", At: baseTime,
+			Attempt: &store.Attempt{StartedAt: baseTime, Duration: 1500 * time.Microsecond, StatusCode: 500, Outcome: "retry", Error: "HTTP 500", ResponseExcerpt: []byte("oops")}})
 		require.NoError(t, err)
 		require.Equal(t, 1, d.Attempts)
 		require.Equal(t, "HTTP 500", d.LastError)
 		require.Nil(t, d.CompletedAt)
 
-		d, err = f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryDelivered, At: baseTime})
+		d, err = f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryDelivered, At: baseTime,
+			Attempt: &store.Attempt{StartedAt: baseTime.Add(time.Second), Duration: time.Millisecond, StatusCode: 200, Outcome: "delivered"}})
 		require.NoError(t, err)
 		require.Equal(t, 2, d.Attempts)
 		require.Equal(t, store.DeliveryDelivered, d.Status)
@@ -211,6 +254,116 @@ func testEventsAndDeliveries(t *testing.T, newStore NewStore) {
 		got, err := f.s.DeliveryGet(f.ctx, d.ID)
 		require.NoError(t, err)
 		require.Equal(t, d, got)
+		require.Equal(t, 2, got.BodySize)
+
+		attempts, err := f.s.DeliveryAttemptList(f.ctx, d.ID)
+		require.NoError(t, err)
+		require.Len(t, attempts, 2)
+		require.Equal(t, 1, attempts[0].Number)
+		require.Equal(t, 500, attempts[0].StatusCode)
+		require.Equal(t, "retry", attempts[0].Outcome)
+		require.Equal(t, 1500*time.Microsecond, attempts[0].Duration)
+		require.Equal(t, []byte("oops"), attempts[0].ResponseExcerpt)
+		require.Equal(t, 2, attempts[1].Number)
+		require.Empty(t, attempts[1].Error)
+		require.Equal(t, sub.ID, attempts[1].SubscriptionID)
+	})
+	t.Run("CancelWithoutAttemptIsNotCounted", func(t *testing.T) {
+		f := newNotifyFixture(t, newStore)
+		d := f.deliver(t, f.subscribe(t, "arn:s1", "https://a.example/hook"))
+		d, err := f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryCancelled, At: baseTime})
+		require.NoError(t, err)
+		require.Zero(t, d.Attempts)
+		require.NotNil(t, d.CompletedAt)
+	})
+	t.Run("DeadLetterAndRedrive", func(t *testing.T) {
+		f := newNotifyFixture(t, newStore)
+		sub := f.subscribe(t, "arn:s1", "https://a.example/hook")
+		d := f.deliver(t, sub)
+		_, err := f.s.DeliveryRedrive(f.ctx, d.ID, baseTime)
+		require.ErrorIs(t, err, store.ErrConflict, "only dead letters are redriven")
+
+		dead, err := f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryDead, Error: "HTTP 404", At: baseTime,
+			Attempt: &store.Attempt{StartedAt: baseTime, StatusCode: 404, Outcome: "fail", Error: "HTTP 404"}})
+		require.NoError(t, err)
+		require.Equal(t, store.DeliveryDead, dead.Status)
+		require.NotNil(t, dead.DeadAt)
+		require.Nil(t, dead.CompletedAt)
+
+		st, err := f.s.DeliveryStats(f.ctx)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), st.Dead)
+		require.Zero(t, st.Pending)
+
+		again, err := f.s.DeliveryRedrive(f.ctx, d.ID, baseTime.Add(time.Hour))
+		require.NoError(t, err)
+		require.NotEqual(t, d.ID, again.ID)
+		require.Equal(t, store.DeliveryPending, again.Status)
+		require.Equal(t, d.MessageID, again.MessageID)
+		require.Equal(t, d.Body, again.Body)
+		require.Equal(t, d.ID, *again.RedrivenFrom)
+		require.Zero(t, again.Attempts)
+
+		old, err := f.s.DeliveryGet(f.ctx, d.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.DeliveryRedriven, old.Status)
+		_, err = f.s.DeliveryRedrive(f.ctx, d.ID, baseTime)
+		require.ErrorIs(t, err, store.ErrConflict, "a dead letter is redriven once")
+		_, err = f.s.DeliveryRedrive(f.ctx, 9999, baseTime)
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+	t.Run("ListAndStats", func(t *testing.T) {
+		f := newNotifyFixture(t, newStore)
+		s1 := f.subscribe(t, "arn:s1", "https://a.example/1")
+		s2 := f.subscribe(t, "arn:s2", "https://a.example/2")
+		var ids []int64
+		for _, sub := range []*store.Subscription{s1, s2, s1} {
+			ids = append(ids, f.deliver(t, sub).ID)
+		}
+		_, err := f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: ids[0], Status: store.DeliveryDead, At: baseTime})
+		require.NoError(t, err)
+
+		all, err := f.s.DeliveryList(f.ctx, store.DeliveryListParams{Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, all, 3)
+		require.Equal(t, ids[2], all[0].ID, "newest first")
+		require.Nil(t, all[0].Body, "lists leave bodies out")
+		require.Equal(t, 2, all[0].BodySize)
+
+		bySub, err := f.s.DeliveryList(f.ctx, store.DeliveryListParams{SubscriptionID: s1.ID, Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, bySub, 2)
+		dead, err := f.s.DeliveryList(f.ctx, store.DeliveryListParams{Status: store.DeliveryDead, AccountID: f.acct.ID, Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, dead, 1)
+		page, err := f.s.DeliveryList(f.ctx, store.DeliveryListParams{BeforeID: ids[2], Limit: 1})
+		require.NoError(t, err)
+		require.Equal(t, ids[1], page[0].ID)
+		later := baseTime.Add(time.Minute)
+		none, err := f.s.DeliveryList(f.ctx, store.DeliveryListParams{CreatedAfter: &later, Limit: 10})
+		require.NoError(t, err)
+		require.Empty(t, none)
+
+		st, err := f.s.DeliveryStats(f.ctx)
+		require.NoError(t, err)
+		require.Equal(t, int64(2), st.Pending)
+		require.Equal(t, int64(1), st.Dead)
+		require.Equal(t, baseTime.Truncate(time.Microsecond), *st.OldestPending)
+	})
+	t.Run("AttemptRetention", func(t *testing.T) {
+		f := newNotifyFixture(t, newStore)
+		d := f.deliver(t, f.subscribe(t, "arn:s1", "https://a.example/hook"))
+		for _, at := range []time.Time{baseTime.Add(-48 * time.Hour), baseTime} {
+			_, err := f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryPending, At: at,
+				Attempt: &store.Attempt{StartedAt: at, Outcome: "retry"}})
+			require.NoError(t, err)
+		}
+		n, err := f.s.AttemptDeleteBefore(f.ctx, baseTime.Add(-24*time.Hour))
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		left, err := f.s.DeliveryAttemptList(f.ctx, d.ID)
+		require.NoError(t, err)
+		require.Len(t, left, 1)
 	})
 	t.Run("DeliveryRolledBackWithTransaction", func(t *testing.T) {
 		f := newNotifyFixture(t, newStore)

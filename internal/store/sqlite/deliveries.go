@@ -1,0 +1,253 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+)
+
+// deliveryFields are every column but the body, which deliveryColumns and
+// deliveryListColumns add (or leave out).
+const deliveryFields = `id, subscription_id, event_id, message_id, message_type, status, attempts,
+	COALESCE(last_error, ''), created_at, completed_at, dead_at, redriven_from, length(body)`
+
+const (
+	deliveryColumns     = deliveryFields + `, body`
+	deliveryListColumns = deliveryFields + `, NULL`
+)
+
+func scanDelivery(s scanner) (*store.Delivery, error) {
+	var d store.Delivery
+	var eventID, completed, dead, redriven sql.NullInt64
+	var created int64
+	if err := s.Scan(&d.ID, &d.SubscriptionID, &eventID, &d.MessageID, &d.MessageType, &d.Status,
+		&d.Attempts, &d.LastError, &created, &completed, &dead, &redriven, &d.BodySize, &d.Body); err != nil {
+		return nil, err
+	}
+	if eventID.Valid {
+		d.EventID = &eventID.Int64
+	}
+	if redriven.Valid {
+		d.RedrivenFrom = &redriven.Int64
+	}
+	d.CreatedAt = fromMicros(created)
+	d.CompletedAt = timePtr(completed)
+	d.DeadAt = timePtr(dead)
+	return &d, nil
+}
+
+// DeliveryCreate stores a pending delivery and enqueues its job in the same
+// transaction.
+func (q queries) DeliveryCreate(ctx context.Context, p store.DeliveryCreateParams) (*store.Delivery, error) {
+	return q.insertDelivery(ctx, p, nil)
+}
+
+// insertDelivery inserts a delivery row and its queue job atomically.
+func (q queries) insertDelivery(ctx context.Context, p store.DeliveryCreateParams, redrivenFrom *int64) (*store.Delivery, error) {
+	var d *store.Delivery
+	err := q.withTx(ctx, func(tx *sql.Tx) error {
+		row := tx.QueryRowContext(ctx, `INSERT INTO deliveries
+			(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+deliveryColumns,
+			p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, micros(p.CreatedAt), redrivenFrom)
+		var err error
+		if d, err = scanDelivery(row); err != nil {
+			return fmt.Errorf("sqlite: create delivery: %w", translate(err))
+		}
+		_, err = q.jobs.InsertTx(ctx, tx, jobs.Deliver{DeliveryID: d.ID}, &river.InsertOpts{Queue: jobs.QueueDeliveries})
+		if err != nil {
+			return fmt.Errorf("sqlite: enqueue delivery %d: %w", d.ID, err)
+		}
+		return nil
+	})
+	return d, err
+}
+
+// DeliveryGet returns a delivery.
+func (q queries) DeliveryGet(ctx context.Context, id int64) (*store.Delivery, error) {
+	d, err := scanDelivery(q.ex.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: delivery %d: %w", id, translate(err))
+	}
+	return d, nil
+}
+
+// DeliveryRecordAttempt logs an attempt (if any) and sets the new status.
+func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) (*store.Delivery, error) {
+	var d *store.Delivery
+	err := q.withTx(ctx, func(tx *sql.Tx) error {
+		counted := 0
+		if p.Attempt != nil {
+			counted = 1
+			if err := insertAttempt(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		var completed, dead *int64
+		at := micros(p.At)
+		switch p.Status {
+		case store.DeliveryDelivered, store.DeliveryCancelled:
+			completed = &at
+		case store.DeliveryDead:
+			dead = &at
+		}
+		var lastErr *string
+		if p.Error != "" {
+			lastErr = &p.Error
+		}
+		row := tx.QueryRowContext(ctx, `UPDATE deliveries SET attempts = attempts + ?, status = ?,
+			last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ? WHERE id = ? RETURNING `+deliveryColumns,
+			counted, p.Status, lastErr, completed, dead, p.ID)
+		var err error
+		if d, err = scanDelivery(row); err != nil {
+			return fmt.Errorf("sqlite: record attempt of delivery %d: %w", p.ID, translate(err))
+		}
+		return nil
+	})
+	return d, err
+}
+
+// insertAttempt adds one row to the attempt log; the attempt's number is
+// the delivery's attempt count after it.
+func insertAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) error {
+	a := p.Attempt
+	var status *int
+	if a.StatusCode != 0 {
+		status = &a.StatusCode
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO delivery_attempts
+		(delivery_id, subscription_id, number, started_at, duration_us, status_code, outcome, error, response_excerpt)
+		SELECT id, subscription_id, attempts + 1, ?, ?, ?, ?, ?, ? FROM deliveries WHERE id = ?`,
+		micros(a.StartedAt), a.Duration.Microseconds(), status, a.Outcome, nullString(a.Error), nullBytes(a.ResponseExcerpt), p.ID)
+	if err != nil {
+		return fmt.Errorf("sqlite: log attempt of delivery %d: %w", p.ID, translate(err))
+	}
+	return nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// DeliveryList returns deliveries matching the filter, newest first.
+func (q queries) DeliveryList(ctx context.Context, p store.DeliveryListParams) ([]*store.Delivery, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) { where = append(where, cond); args = append(args, arg) }
+	if p.AccountID != 0 {
+		add(`subscription_id IN (SELECT s.id FROM subscriptions s JOIN topics t ON t.id = s.topic_id WHERE t.account_id = ?)`, p.AccountID)
+	}
+	if p.SubscriptionID != 0 {
+		add(`subscription_id = ?`, p.SubscriptionID)
+	}
+	if p.Status != "" {
+		add(`status = ?`, p.Status)
+	}
+	if p.CreatedAfter != nil {
+		add(`created_at >= ?`, micros(*p.CreatedAfter))
+	}
+	if p.CreatedBefore != nil {
+		add(`created_at < ?`, micros(*p.CreatedBefore))
+	}
+	if p.BeforeID != 0 {
+		add(`id < ?`, p.BeforeID)
+	}
+	query := `SELECT ` + deliveryListColumns + ` FROM deliveries`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	rows, err := q.ex.QueryContext(ctx, query+` ORDER BY id DESC LIMIT ?`, append(args, p.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list deliveries: %w", err)
+	}
+	return collect(rows, scanDelivery)
+}
+
+// DeliveryAttemptList returns a delivery's attempts, oldest first.
+func (q queries) DeliveryAttemptList(ctx context.Context, deliveryID int64) ([]*store.Attempt, error) {
+	rows, err := q.ex.QueryContext(ctx, `SELECT id, delivery_id, subscription_id, number, started_at, duration_us,
+		COALESCE(status_code, 0), outcome, COALESCE(error, ''), response_excerpt
+		FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`, deliveryID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list attempts: %w", err)
+	}
+	return collect(rows, func(s scanner) (*store.Attempt, error) {
+		var a store.Attempt
+		var started, dur int64
+		err := s.Scan(&a.ID, &a.DeliveryID, &a.SubscriptionID, &a.Number, &started, &dur, &a.StatusCode, &a.Outcome, &a.Error, &a.ResponseExcerpt)
+		a.StartedAt, a.Duration = fromMicros(started), time.Duration(dur)*time.Microsecond
+		return &a, err
+	})
+}
+
+// DeliveryRedrive re-sends a dead letter as a new delivery.
+func (q queries) DeliveryRedrive(ctx context.Context, id int64, at time.Time) (*store.Delivery, error) {
+	var d *store.Delivery
+	err := q.withTx(ctx, func(tx *sql.Tx) error {
+		inTx := queries{ex: tx, jobs: q.jobs, db: q.db}
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ? WHERE id = ? AND status = ?`,
+			store.DeliveryRedriven, id, store.DeliveryDead)
+		if err != nil {
+			return fmt.Errorf("sqlite: redrive %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := inTx.DeliveryGet(ctx, id); err != nil {
+				return err
+			}
+			return fmt.Errorf("sqlite: delivery %d is not a dead letter: %w", id, store.ErrConflict)
+		}
+		old, err := inTx.DeliveryGet(ctx, id)
+		if err != nil {
+			return err
+		}
+		d, err = inTx.insertDelivery(ctx, store.DeliveryCreateParams{SubscriptionID: old.SubscriptionID, EventID: old.EventID,
+			MessageID: old.MessageID, MessageType: old.MessageType, Body: old.Body, CreatedAt: at}, &old.ID)
+		return err
+	})
+	return d, err
+}
+
+// DeliveryStats summarises pending and dead deliveries.
+func (q queries) DeliveryStats(ctx context.Context) (*store.DeliveryStats, error) {
+	var st store.DeliveryStats
+	var oldest sql.NullInt64
+	err := q.ex.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM deliveries WHERE status = ?),
+		(SELECT COUNT(*) FROM deliveries WHERE status = ?),
+		(SELECT MIN(created_at) FROM deliveries WHERE status = ?)`,
+		store.DeliveryPending, store.DeliveryDead, store.DeliveryPending).Scan(&st.Pending, &st.Dead, &oldest)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: delivery stats: %w", err)
+	}
+	st.OldestPending = timePtr(oldest)
+	return &st, nil
+}
+
+// AttemptDeleteBefore deletes attempts started before t.
+func (q queries) AttemptDeleteBefore(ctx context.Context, t time.Time) (int, error) {
+	res, err := q.ex.ExecContext(ctx, `DELETE FROM delivery_attempts WHERE started_at < ?`, micros(t))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete attempts: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// withTx runs fn in the current transaction, or in a new one when these
+// queries run outside a transaction.
+func (q queries) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if tx, ok := q.ex.(*sql.Tx); ok {
+		return fn(tx)
+	}
+	return q.db.InSQLTx(ctx, fn)
+}
