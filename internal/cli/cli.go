@@ -52,7 +52,8 @@ func newRoot(io IO) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(io), newMigrateCmd(io), newAccountCmd(io), newKeyCmd(io), newPingCmd(io), newPublishCmd(io), newDeadLettersCmd(io), newVersionCmd(io))
+	root.AddCommand(newServeCmd(io), newMigrateCmd(io), newAccountCmd(io), newKeyCmd(io), newPingCmd(io), newSubscribeCmd(io), newUnsubscribeCmd(io), newPublishCmd(io),
+		newDeadLettersCmd(io), newVersionCmd(io))
 	return root
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -298,4 +299,50 @@ func TestDeadLettersCommands(t *testing.T) {
 	code, out, errOut = runCLI(t, nil, append([]string{"deadletters", "redrive", "--since", "2026-01-01T00:00:00Z"}, flags...)...)
 	require.Equal(t, 0, code, errOut)
 	require.Equal(t, "0 redriven\n", out)
+}
+
+func TestDevSubscribeUnsubscribe(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	srv := startServe(t, map[string]string{
+		"IVVY_NOTIFY_DATA_DIR": dir, "IVVY_NOTIFY_LISTEN": "127.0.0.1:0", "IVVY_NOTIFY_ADMIN_LISTEN": "127.0.0.1:0",
+		"IVVY_NOTIFY_DEV": "true",
+	})
+	require.Eventually(t, func() bool { return strings.Contains(srv.out.String(), "dev mode:") }, 5*time.Second, 10*time.Millisecond)
+	require.Regexp(t, `dev mode:\s+private endpoints allowed; account 1, API key [0-9a-f]{32}`, srv.out.String())
+	require.NotContains(t, srv.out.String(), "secret\":", "the secret is not printed")
+
+	confirmed := make(chan struct{}, 1)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m struct{ Type, SubscribeURL string }
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		if m.Type == "SubscriptionConfirmation" {
+			resp, err := http.Get(m.SubscribeURL)
+			if err == nil {
+				resp.Body.Close()
+				confirmed <- struct{}{}
+			}
+		}
+	}))
+	defer hook.Close()
+
+	flags := []string{"--api-url", srv.publicURL, "--data-dir", dir, "--endpoint", "companies", "--url", hook.URL + "/c"}
+	code, out, errOut := runCLI(t, nil, append([]string{"subscribe"}, flags...)...)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "subscribed "+hook.URL+"/c to companies")
+	require.Regexp(t, `(?m)^companies\s+true\s+arn:aws:sns:local:000000000000:iVvy_Account_1_[0-9a-f]{40}_NotifCompanies$`, out)
+	<-confirmed
+
+	code, out, errOut = runCLI(t, nil, append([]string{"unsubscribe"}, flags...)...)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "companies: 1 (Success)\n", out)
+	code, out, _ = runCLI(t, nil, append([]string{"unsubscribe"}, flags...)...)
+	require.Equal(t, 1, code)
+	require.Contains(t, out, "companies: 4 (Not Found)")
+
+	code, _, errOut = runCLI(t, nil, "subscribe", "--api-url", srv.publicURL, "--data-dir", t.TempDir(), "--endpoint", "companies", "--url", hook.URL)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "--key and --secret are required")
+	code, _, errOut = runCLI(t, nil, append([]string{"subscribe", "--endpoint", "bogus", "--url", hook.URL}, flags[:4]...)...)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, `--endpoint "bogus"`)
 }

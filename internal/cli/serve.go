@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -32,11 +33,19 @@ func newServeCmd(io IO) *cobra.Command {
 
 func runServe(ctx context.Context, cfg config.Config, io IO) error {
 	log := newLogger(cfg, io.Stderr)
+	if cfg.Dev {
+		cfg.AllowPrivateEndpoints = true
+	}
 	srv, err := app.NewServer(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	srv.PrintBanner(io.Stdout, version())
+	if cfg.Dev {
+		if err := printDevCredentials(ctx, srv, io); err != nil {
+			return err
+		}
+	}
 	log.Info("serving", "public", srv.PublicURL, "admin", srv.AdminURL())
 	return srv.Run(ctx)
 }
@@ -71,4 +80,16 @@ func newMigrateCmd(io IO) *cobra.Command {
 	}
 	bindConfig(cmd, io, &cfg, storage)
 	return cmd
+}
+
+// printDevCredentials creates (once) and prints serve --dev's account and key.
+func printDevCredentials(ctx context.Context, srv *app.Server, io IO) error {
+	creds, err := srv.EnsureDevCredentials(ctx)
+	if err != nil {
+		return fmt.Errorf("--dev: %w", err)
+	}
+	fmt.Fprintf(io.Stdout, "  dev mode:           private endpoints allowed; account %d, API key %s\n"+
+		"                      (secret in %s; subscribe uses it)\n",
+		creds.AccountID, creds.Key, filepath.Join(srv.Config.DataDir, app.DevCredentialsFile))
+	return nil
 }

@@ -85,6 +85,9 @@ type Config struct {
 	// MaxInFlight is each subscription's limit of requests in flight.
 	// Default 4.
 	MaxInFlight int
+	// Dev is local-development mode: private endpoints allowed, and a dev
+	// account and API key created once and printed. Default false.
+	Dev bool
 	// AttemptRetention is how long the attempt log keeps attempts.
 	// Default 720h (30 days).
 	AttemptRetention time.Duration
@@ -139,6 +142,7 @@ func (c *Config) BindServe(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown may take")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, `log format: "text" or "json"`)
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, `log level: "debug", "info", "warn" or "error"`)
+	fs.BoolVar(&c.Dev, "dev", c.Dev, "local development: allow private endpoints, create a dev account and API key, print them")
 	c.bindWire(fs)
 	c.bindDelivery(fs)
 }
