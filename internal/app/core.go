@@ -10,14 +10,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/accounts"
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
 	"github.com/ivvy-notify/ivvy-notify/internal/secrets"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
-	"github.com/ivvy-notify/ivvy-notify/internal/store/sqlite"
 )
 
 // settingMasterKeyCheck names the stored master key check value.
@@ -27,7 +25,7 @@ const settingMasterKeyCheck = "master_key_check"
 // the master key, and the services built on them.
 type Core struct {
 	Config          config.Config
-	Store           *sqlite.Store
+	Store           Backend
 	MasterKey       *secrets.MasterKey
 	MasterKeySource secrets.Source
 	Box             *secrets.Box
@@ -54,15 +52,6 @@ func OpenCore(ctx context.Context, cfg config.Config, log *slog.Logger) (*Core, 
 		return nil, err
 	}
 	return c, nil
-}
-
-// OpenStore creates the data directory (mode 0700) if needed and opens the
-// database in it, without migrating.
-func OpenStore(ctx context.Context, cfg config.Config) (*sqlite.Store, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
-	}
-	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, sqlite.FileName))
 }
 
 func (c *Core) init(ctx context.Context) error {

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,7 +49,7 @@ func TestExpiredTokenRefused(t *testing.T) {
 	subscribeCompanies(t, srv, key, rcv.URL("/c"))
 	c := rcv.waitFor(receiver.SNSTypeSubscriptionConfirmation, 1)[0]
 
-	_, err := srv.Store.DB().Exec(`UPDATE confirmation_tokens SET expires_at = expires_at - 120000000`)
+	_, err := srv.Store.(interface{ DB() *sql.DB }).DB().Exec(`UPDATE confirmation_tokens SET expires_at = expires_at - 120000000`)
 	require.NoError(t, err)
 	_, err = httpGet(c.SNS.SubscribeURL)
 	require.ErrorContains(t, err, "Invalid parameter: Token")

@@ -137,6 +137,7 @@ func (s *Server) PrintBanner(w io.Writer, version string) {
 	fmt.Fprintf(w, "  iVvy API (public):  %s/api/1.0/\n", s.PublicURL)
 	fmt.Fprintf(w, "  admin API:          %s/v1/\n", s.AdminURL())
 	fmt.Fprintf(w, "  data directory:     %s\n", dataDir)
+	fmt.Fprintf(w, "  database:           %s\n", s.Store.Name())
 	fmt.Fprintf(w, "  admin token:        %s\n", s.adminTokenSource)
 	fmt.Fprintf(w, "  master key:         %s\n", s.MasterKeySource)
 	fmt.Fprintf(w, "  signing cert:       %s\n", sns.CertURL(s.PublicURL, s.SNS.CertHex))

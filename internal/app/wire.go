@@ -3,13 +3,10 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"time"
-
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/catalog"
 	"github.com/ivvy-notify/ivvy-notify/internal/delivery"
@@ -27,7 +24,7 @@ import (
 type Domain struct {
 	Notify     *notify.Service
 	SNS        *snskey.Identity
-	Deliveries *delivery.Runner[*sql.Tx]
+	Deliveries Runner
 	Metrics    *metrics.Metrics
 	// ServerPolicy is the server's default delivery policy.
 	ServerPolicy *deliverypolicy.Policy
@@ -69,7 +66,7 @@ func (c *Core) NewDomain(ctx context.Context, publicURL string) (*Domain, error)
 	}, notify.Settings{
 		Partition: cfg.Partition, Region: cfg.Region, Owner: cfg.Owner, PublicURL: publicURL, TokenTTL: cfg.TokenTTL,
 	})
-	runner, err := delivery.New(riversqlite.New(c.Store.DB()), c.Store, delivery.Config{
+	runner, err := c.Store.NewRunner(delivery.Config{
 		MaxWorkers: cfg.DeliveryWorkers, MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.DeliveryTimeout,
 		Policy: policy, Planner: &planner{server: serverPolicy, log: c.Logger}, OnAttempt: m.Attempt,
 		Retention: cfg.AttemptRetention, Logger: c.Logger,

@@ -31,6 +31,11 @@ const (
 type Config struct {
 	// DataDir holds the SQLite database and generated secrets. Default "./data".
 	DataDir string
+	// DatabaseURL selects PostgreSQL (postgres://…) instead of the embedded
+	// SQLite database. Default "".
+	DatabaseURL string
+	// DatabasePoolSize caps PostgreSQL connections per node. Default 20.
+	DatabasePoolSize int
 	// Listen is the public listener's address (iVvy API, SNS endpoints).
 	// Default "127.0.0.1:8080".
 	Listen string
@@ -113,6 +118,7 @@ func Default() Config {
 		LogFormat:       "text",
 		LogLevel:        "info",
 
+		DatabasePoolSize: 20,
 		Partition:        "aws",
 		Region:           "local",
 		Owner:            "000000000000",
@@ -130,6 +136,8 @@ func Default() Config {
 // needs.
 func (c *Config) BindStorage(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the database and generated secrets")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (postgres://…) to use instead of the embedded SQLite database")
+	fs.IntVar(&c.DatabasePoolSize, "database-pool-size", c.DatabasePoolSize, "PostgreSQL connections per node")
 }
 
 // BindServe registers the serve command's own flags.
@@ -245,6 +253,9 @@ func (c *Config) validateWire() []error {
 	}
 	if _, err := deliverypolicy.ParseFlag(c.DeliveryPolicy); err != nil {
 		errs = append(errs, fmt.Errorf("--delivery-policy: %w", err))
+	}
+	if c.DatabasePoolSize < 1 {
+		errs = append(errs, errors.New("--database-pool-size must be at least 1"))
 	}
 	if c.AttemptRetention < time.Hour {
 		errs = append(errs, errors.New("--attempt-retention must be at least 1h"))

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/config"
+	"github.com/ivvy-notify/ivvy-notify/internal/delivery"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+	"github.com/ivvy-notify/ivvy-notify/internal/store/sqlite"
+)
+
+// Backend is an opened database: the store, its migrations, and how to run
+// the job queue on it.
+type Backend interface {
+	store.Store
+	store.Migrator
+	// NewRunner builds the delivery engine on this database.
+	NewRunner(cfg delivery.Config) (Runner, error)
+	// Name says which database this is, for the banner.
+	Name() string
+}
+
+// Runner is a started-and-stopped delivery engine.
+type Runner interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+// OpenStore opens the configured database without migrating: PostgreSQL
+// when --database-url is set, otherwise SQLite in the data directory
+// (created with mode 0700).
+func OpenStore(ctx context.Context, cfg config.Config) (Backend, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if cfg.DatabaseURL != "" {
+		return openPostgres(ctx, cfg)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, sqlite.FileName))
+	if err != nil {
+		return nil, err
+	}
+	return sqliteBackend{st}, nil
+}
+
+// sqliteBackend is the embedded SQLite database.
+type sqliteBackend struct{ *sqlite.Store }
+
+func (b sqliteBackend) NewRunner(cfg delivery.Config) (Runner, error) {
+	return delivery.New(riversqlite.New(b.DB()), b.Store, cfg)
+}
+
+func (b sqliteBackend) Name() string { return "SQLite (" + sqlite.FileName + " in the data directory)" }
