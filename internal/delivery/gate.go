@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -10,11 +11,14 @@ import (
 // cannot hold the workers every other endpoint needs) and applies the
 // subscription's throttle. A refused delivery is snoozed for the wait the
 // gate suggests, which frees its worker at once.
+//
+// LocalGate holds the limits in one process (one SQLite node); a gate
+// shared by several nodes keeps them in the database.
 type Gate interface {
 	// Acquire takes a slot for a request to sub now. On success, release
 	// must be called with the request's duration. On refusal, wait says
 	// when to look again.
-	Acquire(sub int64, maxInFlight, perSecond int, now time.Time) (release func(took time.Duration), wait time.Duration, ok bool)
+	Acquire(ctx context.Context, sub int64, maxInFlight, perSecond int) (release func(took time.Duration), wait time.Duration, ok bool, err error)
 }
 
 // Gate waits are kept within these bounds.
@@ -25,6 +29,8 @@ const (
 
 // LocalGate is a Gate for one node (the SQLite deployment).
 type LocalGate struct {
+	// Now is the clock; time.Now when nil.
+	Now  func() time.Time
 	mu   sync.Mutex
 	subs map[int64]*gateState
 }
@@ -46,7 +52,19 @@ type gateState struct {
 func NewLocalGate() *LocalGate { return &LocalGate{subs: map[int64]*gateState{}} }
 
 // Acquire implements Gate.
-func (g *LocalGate) Acquire(sub int64, maxInFlight, perSecond int, now time.Time) (func(time.Duration), time.Duration, bool) {
+func (g *LocalGate) Acquire(_ context.Context, sub int64, maxInFlight, perSecond int) (func(time.Duration), time.Duration, bool, error) {
+	release, wait, ok := g.acquire(sub, maxInFlight, perSecond, g.now())
+	return release, wait, ok, nil
+}
+
+func (g *LocalGate) now() time.Time {
+	if g.Now != nil {
+		return g.Now()
+	}
+	return time.Now()
+}
+
+func (g *LocalGate) acquire(sub int64, maxInFlight, perSecond int, now time.Time) (func(time.Duration), time.Duration, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := g.subs[sub]

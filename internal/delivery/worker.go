@@ -102,7 +102,10 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
 		return river.JobSnooze(jitter(PauseRecheck))
 	}
 	plan := w.cfg.Planner.Plan(sub)
-	release, wait, ok := w.cfg.Gate.Acquire(sub.ID, w.cfg.MaxInFlight, plan.MaxReceivesPerSecond, w.cfg.Now())
+	release, wait, ok, err := w.cfg.Gate.Acquire(ctx, sub.ID, w.cfg.MaxInFlight, plan.MaxReceivesPerSecond)
+	if err != nil {
+		return fmt.Errorf("delivery %d: gate: %w", d.ID, err)
+	}
 	if !ok {
 		return river.JobSnooze(wait)
 	}
