@@ -2,12 +2,40 @@ package app
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
+	"github.com/ivvy-notify/ivvy-notify/internal/delivery"
+	"github.com/ivvy-notify/ivvy-notify/internal/store/postgres"
 )
 
-// openPostgres opens the PostgreSQL backend.
+// openPostgres opens the PostgreSQL backend of --database-url.
 func openPostgres(ctx context.Context, cfg config.Config) (Backend, error) {
-	return nil, errors.New("--database-url: the PostgreSQL backend is not built in yet")
+	st, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{MaxConns: int32(cfg.DatabasePoolSize)})
+	if err != nil {
+		return nil, fmt.Errorf("--database-url: %w", err)
+	}
+	return postgresBackend{Store: st, url: cfg.DatabaseURL}, nil
+}
+
+// postgresBackend is a PostgreSQL database shared by any number of nodes.
+type postgresBackend struct {
+	*postgres.Store
+	url string
+}
+
+func (b postgresBackend) NewRunner(cfg delivery.Config) (Runner, error) {
+	return delivery.New(riverpgxv5.New(b.Pool()), b.Store, cfg)
+}
+
+// Name names the database without its password.
+func (b postgresBackend) Name() string {
+	u, err := url.Parse(b.url)
+	if err != nil {
+		return "PostgreSQL"
+	}
+	return "PostgreSQL " + u.Host + u.Path
 }

@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, newStore) })
 	t.Run("Settings", func(t *testing.T) { testSettings(t, newStore) })
 	t.Run("Transactions", func(t *testing.T) { testTransactions(t, newStore) })
+	t.Run("ConflictKeepsTransactionUsable", func(t *testing.T) { testConflictKeepsTransactionUsable(t, newStore) })
 	t.Run("SigningKeys", func(t *testing.T) { testSigningKeys(t, newStore) })
 	t.Run("Topics", func(t *testing.T) { testTopics(t, newStore) })
 	t.Run("Subscriptions", func(t *testing.T) { testSubscriptions(t, newStore) })
@@ -239,4 +240,43 @@ func testTransactions(t *testing.T, newStore NewStore) {
 		})
 		require.NoError(t, err)
 	})
+}
+
+// testConflictKeepsTransactionUsable: a conflict the caller handles must
+// not spoil the transaction (PostgreSQL aborts a transaction on a failed
+// statement; SQLite does not).
+func testConflictKeepsTransactionUsable(t *testing.T, newStore NewStore) {
+	ctx, s := open(t, newStore)
+	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "A"})
+	require.NoError(t, err)
+	topic, err := s.TopicGetOrCreate(ctx, store.TopicCreateParams{AccountID: a.ID, Endpoint: "companies", ARN: "arn:t"})
+	require.NoError(t, err)
+	event := store.EventCreateParams{AccountID: a.ID, TxnID: "txn1", Subject: "CompanyAdded", Body: []byte("{}")}
+	sub := store.SubscriptionCreateParams{TopicID: topic.ID, ARN: "arn:s1", URL: "https://x", APIKey: "k"}
+	key := store.APIKeyCreateParams{AccountID: a.ID, Key: "k1", SecretSealed: []byte{1}}
+	signing := store.SigningKey{AccountID: a.ID, Version: 1, PrivateKeySealed: []byte{1}, PublicKeyPEM: []byte("p")}
+
+	err = s.InTx(ctx, func(q store.Queries) error {
+		_, err := q.EventCreate(ctx, event)
+		require.NoError(t, err)
+		_, err = q.EventCreate(ctx, event)
+		require.ErrorIs(t, err, store.ErrConflict)
+		_, err = q.EventGetByTxnID(ctx, a.ID, "txn1")
+		require.NoError(t, err, "the transaction survives the conflict")
+
+		_, err = q.SubscriptionCreate(ctx, sub)
+		require.NoError(t, err)
+		sub.ARN = "arn:s2"
+		_, err = q.SubscriptionCreate(ctx, sub)
+		require.ErrorIs(t, err, store.ErrConflict, "one live subscription per URL")
+		_, err = q.APIKeyCreate(ctx, key)
+		require.NoError(t, err)
+		_, err = q.APIKeyCreate(ctx, key)
+		require.ErrorIs(t, err, store.ErrConflict)
+		require.NoError(t, q.SigningKeyCreate(ctx, signing))
+		require.ErrorIs(t, q.SigningKeyCreate(ctx, signing), store.ErrConflict)
+		_, err = q.AccountGet(ctx, a.ID)
+		return err
+	})
+	require.NoError(t, err)
 }

@@ -1,0 +1,251 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+)
+
+// deliveryFields are every column but the body, which deliveryColumns and
+// deliveryListColumns add (or leave out).
+const deliveryFields = `id, subscription_id, event_id, message_id, message_type, status, attempts,
+	COALESCE(last_error, ''), created_at, completed_at, dead_at, redriven_from, length(body)`
+
+const (
+	deliveryColumns     = deliveryFields + `, body`
+	deliveryListColumns = deliveryFields + `, NULL::bytea`
+)
+
+func scanDelivery(s scanner) (*store.Delivery, error) {
+	var d store.Delivery
+	if err := s.Scan(&d.ID, &d.SubscriptionID, &d.EventID, &d.MessageID, &d.MessageType, &d.Status,
+		&d.Attempts, &d.LastError, &d.CreatedAt, &d.CompletedAt, &d.DeadAt, &d.RedrivenFrom, &d.BodySize, &d.Body); err != nil {
+		return nil, err
+	}
+	utc(&d.CreatedAt)
+	d.CompletedAt = utcPtr(d.CompletedAt)
+	d.DeadAt = utcPtr(d.DeadAt)
+	return &d, nil
+}
+
+// DeliveryCreate stores a pending delivery and enqueues its job in the same
+// transaction.
+func (q queries) DeliveryCreate(ctx context.Context, p store.DeliveryCreateParams) (*store.Delivery, error) {
+	return q.insertDelivery(ctx, p, nil)
+}
+
+// insertDelivery inserts a delivery row and its queue job atomically.
+func (q queries) insertDelivery(ctx context.Context, p store.DeliveryCreateParams, redrivenFrom *int64) (*store.Delivery, error) {
+	var d *store.Delivery
+	err := q.withTx(ctx, func(tx pgx.Tx) error {
+		row := tx.QueryRow(ctx, `INSERT INTO deliveries
+			(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+deliveryColumns,
+			p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, ts(p.CreatedAt), redrivenFrom)
+		var err error
+		if d, err = scanDelivery(row); err != nil {
+			return fmt.Errorf("postgres: create delivery: %w", translate(err))
+		}
+		_, err = q.jobs.InsertTx(ctx, tx, jobs.Deliver{DeliveryID: d.ID}, &river.InsertOpts{Queue: jobs.QueueDeliveries})
+		if err != nil {
+			return fmt.Errorf("postgres: enqueue delivery %d: %w", d.ID, err)
+		}
+		return nil
+	})
+	return d, err
+}
+
+// DeliveryGet returns a delivery.
+func (q queries) DeliveryGet(ctx context.Context, id int64) (*store.Delivery, error) {
+	d, err := scanDelivery(q.ex.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: delivery %d: %w", id, translate(err))
+	}
+	return d, nil
+}
+
+// DeliveryRecordAttempt logs an attempt (if any) and sets the new status.
+func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) (*store.Delivery, error) {
+	var d *store.Delivery
+	err := q.withTx(ctx, func(tx pgx.Tx) error {
+		counted := 0
+		if p.Attempt != nil {
+			counted = 1
+			if err := insertAttempt(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		var completed, dead *time.Time
+		at := ts(p.At)
+		switch p.Status {
+		case store.DeliveryDelivered, store.DeliveryCancelled:
+			completed = &at
+		case store.DeliveryDead:
+			dead = &at
+		}
+		var lastErr *string
+		if p.Error != "" {
+			lastErr = &p.Error
+		}
+		row := tx.QueryRow(ctx, `UPDATE deliveries SET attempts = attempts + $1, status = $2,
+			last_error = COALESCE($3, last_error), completed_at = $4, dead_at = $5 WHERE id = $6 RETURNING `+deliveryColumns,
+			counted, p.Status, lastErr, completed, dead, p.ID)
+		var err error
+		if d, err = scanDelivery(row); err != nil {
+			return fmt.Errorf("postgres: record attempt of delivery %d: %w", p.ID, translate(err))
+		}
+		return nil
+	})
+	return d, err
+}
+
+// insertAttempt adds one row to the attempt log; the attempt's number is
+// the delivery's attempt count after it.
+func insertAttempt(ctx context.Context, tx pgx.Tx, p store.DeliveryAttemptParams) error {
+	a := p.Attempt
+	var status *int
+	if a.StatusCode != 0 {
+		status = &a.StatusCode
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO delivery_attempts
+		(delivery_id, subscription_id, number, started_at, duration_us, status_code, outcome, error, response_excerpt)
+		SELECT id, subscription_id, attempts + 1, $1::timestamptz, $2::bigint, $3::integer, $4::text, $5::text, $6::bytea
+		FROM deliveries WHERE id = $7`,
+		ts(a.StartedAt), a.Duration.Microseconds(), status, a.Outcome, nullString(a.Error), nullBytes(a.ResponseExcerpt), p.ID)
+	if err != nil {
+		return fmt.Errorf("postgres: log attempt of delivery %d: %w", p.ID, translate(err))
+	}
+	return nil
+}
+
+// nullString stores an empty string as NULL.
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// DeliveryList returns deliveries matching the filter, newest first.
+func (q queries) DeliveryList(ctx context.Context, p store.DeliveryListParams) ([]*store.Delivery, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, fmt.Sprintf(cond, len(args))) // cond's %d is the argument's number
+	}
+	if p.AccountID != 0 {
+		add(`subscription_id IN (SELECT s.id FROM subscriptions s JOIN topics t ON t.id = s.topic_id WHERE t.account_id = $%d)`, p.AccountID)
+	}
+	if p.SubscriptionID != 0 {
+		add(`subscription_id = $%d`, p.SubscriptionID)
+	}
+	if p.Status != "" {
+		add(`status = $%d`, p.Status)
+	}
+	if p.CreatedAfter != nil {
+		add(`created_at >= $%d`, tsPtr(p.CreatedAfter))
+	}
+	if p.CreatedBefore != nil {
+		add(`created_at < $%d`, tsPtr(p.CreatedBefore))
+	}
+	if p.BeforeID != 0 {
+		add(`id < $%d`, p.BeforeID)
+	}
+	query := `SELECT ` + deliveryListColumns + ` FROM deliveries`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	args = append(args, p.Limit)
+	rows, err := q.ex.Query(ctx, query+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list deliveries: %w", err)
+	}
+	return collect(rows, scanDelivery)
+}
+
+// DeliveryAttemptList returns a delivery's attempts, oldest first.
+func (q queries) DeliveryAttemptList(ctx context.Context, deliveryID int64) ([]*store.Attempt, error) {
+	rows, err := q.ex.Query(ctx, `SELECT id, delivery_id, subscription_id, number, started_at, duration_us,
+		COALESCE(status_code, 0), outcome, COALESCE(error, ''), response_excerpt
+		FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`, deliveryID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list attempts: %w", err)
+	}
+	return collect(rows, func(s scanner) (*store.Attempt, error) {
+		var a store.Attempt
+		var dur int64
+		err := s.Scan(&a.ID, &a.DeliveryID, &a.SubscriptionID, &a.Number, &a.StartedAt, &dur, &a.StatusCode, &a.Outcome, &a.Error, &a.ResponseExcerpt)
+		utc(&a.StartedAt)
+		a.Duration = time.Duration(dur) * time.Microsecond
+		return &a, err
+	})
+}
+
+// DeliveryRedrive re-sends a dead letter as a new delivery.
+func (q queries) DeliveryRedrive(ctx context.Context, id int64, at time.Time) (*store.Delivery, error) {
+	var d *store.Delivery
+	err := q.withTx(ctx, func(tx pgx.Tx) error {
+		inTx := queries{ex: tx, jobs: q.jobs, db: q.db}
+		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = $1 WHERE id = $2 AND status = $3`,
+			store.DeliveryRedriven, id, store.DeliveryDead)
+		if err != nil {
+			return fmt.Errorf("postgres: redrive %d: %w", id, translate(err))
+		}
+		if tag.RowsAffected() == 0 {
+			if _, err := inTx.DeliveryGet(ctx, id); err != nil {
+				return err
+			}
+			return fmt.Errorf("postgres: delivery %d is not a dead letter: %w", id, store.ErrConflict)
+		}
+		old, err := inTx.DeliveryGet(ctx, id)
+		if err != nil {
+			return err
+		}
+		d, err = inTx.insertDelivery(ctx, store.DeliveryCreateParams{SubscriptionID: old.SubscriptionID, EventID: old.EventID,
+			MessageID: old.MessageID, MessageType: old.MessageType, Body: old.Body, CreatedAt: at}, &old.ID)
+		return err
+	})
+	return d, err
+}
+
+// DeliveryStats summarises pending and dead deliveries.
+func (q queries) DeliveryStats(ctx context.Context) (*store.DeliveryStats, error) {
+	var st store.DeliveryStats
+	err := q.ex.QueryRow(ctx, `SELECT
+		COUNT(*) FILTER (WHERE status = $1),
+		COUNT(*) FILTER (WHERE status = $2),
+		MIN(created_at) FILTER (WHERE status = $1)
+		FROM deliveries WHERE status IN ($1, $2)`,
+		store.DeliveryPending, store.DeliveryDead).Scan(&st.Pending, &st.Dead, &st.OldestPending)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: delivery stats: %w", err)
+	}
+	st.OldestPending = utcPtr(st.OldestPending)
+	return &st, nil
+}
+
+// AttemptDeleteBefore deletes attempts started before t.
+func (q queries) AttemptDeleteBefore(ctx context.Context, t time.Time) (int, error) {
+	tag, err := q.ex.Exec(ctx, `DELETE FROM delivery_attempts WHERE started_at < $1`, ts(t))
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete attempts: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// withTx runs fn in the current transaction, or in a new one when these
+// queries run outside a transaction.
+func (q queries) withTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	if tx, ok := q.ex.(pgx.Tx); ok {
+		return fn(tx)
+	}
+	return q.db.InPgxTx(ctx, fn)
+}

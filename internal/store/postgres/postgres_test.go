@@ -1,0 +1,211 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+	"github.com/ivvy-notify/ivvy-notify/internal/store/postgres"
+	"github.com/ivvy-notify/ivvy-notify/internal/store/storetest"
+)
+
+// urlEnv names the database the PostgreSQL tests run against.
+const urlEnv = "IVVY_NOTIFY_TEST_DATABASE_URL"
+
+// testURL returns the test database's URL. Without one the test is
+// skipped, except in CI, where a missing database is a failure.
+func testURL(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv(urlEnv)
+	if url == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(urlEnv + " is not set but CI=true: the PostgreSQL tests must run in CI")
+		}
+		t.Skip(urlEnv + " is not set; skipping PostgreSQL tests")
+	}
+	return url
+}
+
+// newSchema returns the name of a schema for this test alone, and drops
+// it, with everything in it, when the test ends.
+func newSchema(t *testing.T, url string) string {
+	t.Helper()
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	name := "t_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, url)
+		require.NoError(t, err)
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{name}.Sanitize()+` CASCADE`)
+		require.NoError(t, err)
+	})
+	return name
+}
+
+// open opens a store on schema, closed when the test ends (before the
+// schema is dropped, if newSchema came first).
+func open(t *testing.T, url string, opts postgres.Options) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), url, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// newStore is the conformance suite's constructor: a migrated store in a
+// fresh schema. The suite closes it; the schema is dropped after.
+func newStore(t *testing.T) store.Store {
+	t.Helper()
+	url := testURL(t)
+	s, err := postgres.Open(context.Background(), url, postgres.Options{Schema: newSchema(t, url)})
+	require.NoError(t, err)
+	_, err = s.Migrate(context.Background())
+	require.NoError(t, err)
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	testURL(t)
+	storetest.Run(t, newStore)
+}
+
+func TestMigrate(t *testing.T) {
+	ctx := context.Background()
+	url := testURL(t)
+	schema := newSchema(t, url)
+
+	t.Run("AppliesAllThenNothing", func(t *testing.T) {
+		s := open(t, url, postgres.Options{Schema: schema})
+		applied, known, err := s.SchemaVersion(ctx)
+		require.NoError(t, err)
+		require.Zero(t, applied)
+		require.Equal(t, 3, known, "the same versions as the SQLite backend")
+
+		versions, err := s.Migrate(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []int{1, 2, 3}, versions)
+
+		versions, err = s.Migrate(ctx)
+		require.NoError(t, err)
+		require.Empty(t, versions)
+	})
+	t.Run("SchemaSurvivesReopen", func(t *testing.T) {
+		s := open(t, url, postgres.Options{Schema: schema})
+		applied, known, err := s.SchemaVersion(ctx)
+		require.NoError(t, err)
+		require.Equal(t, known, applied)
+	})
+}
+
+// TestMigrateConcurrently starts two nodes on one fresh schema at once:
+// both succeed, and between them every migration is applied exactly once.
+func TestMigrateConcurrently(t *testing.T) {
+	ctx := context.Background()
+	url := testURL(t)
+	schema := newSchema(t, url)
+
+	results := make([][]int, 2)
+	var g errgroup.Group
+	for i := range results {
+		g.Go(func() error {
+			s, err := postgres.Open(ctx, url, postgres.Options{Schema: schema})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			results[i], err = s.Migrate(ctx)
+			return err
+		})
+	}
+	require.NoError(t, g.Wait())
+	all := slices.Concat(results...)
+	slices.Sort(all)
+	require.Equal(t, []int{1, 2, 3}, all)
+
+	s := open(t, url, postgres.Options{Schema: schema})
+	applied, known, err := s.SchemaVersion(ctx)
+	require.NoError(t, err)
+	require.Equal(t, known, applied)
+}
+
+// TestSchemaAndPool checks that the store, River's tables included, lives
+// in its schema, and that a pool of one connection can still migrate.
+func TestSchemaAndPool(t *testing.T) {
+	ctx := context.Background()
+	url := testURL(t)
+	schema := newSchema(t, url)
+	s := open(t, url, postgres.Options{Schema: schema, MaxConns: 1})
+	require.Equal(t, int32(1), s.Pool().Config().MaxConns)
+	require.Equal(t, schema, s.Schema())
+	_, err := s.Migrate(ctx)
+	require.NoError(t, err)
+	require.NoError(t, s.Ping(ctx))
+
+	var current string
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT current_schema()`).Scan(&current))
+	require.Equal(t, schema, current)
+	for _, table := range []string{"accounts", "deliveries", "schema_migrations", "river_job", "river_migration"} {
+		var found bool
+		require.NoError(t, s.Pool().QueryRow(ctx,
+			`SELECT to_regclass(quote_ident($1) || '.' || quote_ident($2)) IS NOT NULL`, schema, table).Scan(&found))
+		require.True(t, found, "%s.%s", schema, table)
+	}
+}
+
+func TestOpenRejectsBadSchema(t *testing.T) {
+	_, err := postgres.Open(context.Background(), "postgres://localhost/x", postgres.Options{Schema: `x"; DROP`})
+	require.ErrorContains(t, err, "schema")
+}
+
+// TestDeliveryJobInSameTransaction checks that a delivery's queue job is
+// written with the row, and vanishes with it on rollback.
+func TestDeliveryJobInSameTransaction(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t).(*postgres.Store)
+	defer s.Close()
+	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "A"})
+	require.NoError(t, err)
+	topic, err := s.TopicGetOrCreate(ctx, store.TopicCreateParams{AccountID: a.ID, Endpoint: "companies", ARN: "arn:t"})
+	require.NoError(t, err)
+	sub, err := s.SubscriptionCreate(ctx, store.SubscriptionCreateParams{TopicID: topic.ID, ARN: "arn:s", URL: "https://x", APIKey: "k"})
+	require.NoError(t, err)
+	create := func(q store.Queries) (*store.Delivery, error) {
+		return q.DeliveryCreate(ctx, store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m", MessageType: "Notification", Body: []byte("{}")})
+	}
+	jobs := func() (n int, args string) {
+		require.NoError(t, s.Pool().QueryRow(ctx,
+			`SELECT COUNT(*), COALESCE(MAX(args::text), '') FROM river_job WHERE kind = 'deliver' AND queue = 'deliveries'`).Scan(&n, &args))
+		return n, args
+	}
+
+	require.Error(t, s.InTx(ctx, func(q store.Queries) error {
+		_, err := create(q)
+		require.NoError(t, err)
+		return errors.New("roll back")
+	}))
+	n, _ := jobs()
+	require.Zero(t, n, "a rolled-back delivery leaves no job")
+
+	d, err := create(s)
+	require.NoError(t, err)
+	n, args := jobs()
+	require.Equal(t, 1, n)
+	require.JSONEq(t, fmt.Sprintf(`{"deliveryId":%d}`, d.ID), args)
+}
+
+// TestConflictKeepsTransactionUsable checks that an expected ErrConflict
+// inside InTx does not abort the transaction, as a failed statement
+// would in PostgreSQL: publish reads the earlier event of a repeated
+// TxnID in the same transaction.
