@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
 	"github.com/ivvy-notify/ivvy-notify/internal/delivery"
+	"github.com/ivvy-notify/ivvy-notify/internal/delivery/pggate"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/postgres"
 )
 
@@ -27,7 +29,13 @@ type postgresBackend struct {
 	url string
 }
 
+// NewRunner runs the delivery engine with a gate shared through the
+// database, so per-subscription limits hold across every node. A slot's
+// lease outlives the longest request by a minute.
 func (b postgresBackend) NewRunner(cfg delivery.Config) (Runner, error) {
+	if cfg.Gate == nil {
+		cfg.Gate = pggate.New(b.Pool(), cfg.RequestTimeout+time.Minute)
+	}
 	return delivery.New(riverpgxv5.New(b.Pool()), b.Store, cfg)
 }
 

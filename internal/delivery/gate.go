@@ -13,7 +13,7 @@ import (
 // gate suggests, which frees its worker at once.
 //
 // LocalGate holds the limits in one process (one SQLite node); a gate
-// shared by several nodes keeps them in the database.
+// shared by several nodes keeps them in the database (pggate).
 type Gate interface {
 	// Acquire takes a slot for a request to sub now. On success, release
 	// must be called with the request's duration. On refusal, wait says
@@ -27,23 +27,78 @@ const (
 	maxGateWait = 60 * time.Second
 )
 
-// LocalGate is a Gate for one node (the SQLite deployment).
-type LocalGate struct {
-	// Now is the clock; time.Now when nil.
-	Now  func() time.Time
+// WaitEstimator suggests how long a refused delivery should wait: the
+// deliveries queued ahead of it, shared over the subscription's slots,
+// times its usual request duration. A long queue behind a slow endpoint
+// waits long, which spares the database from snoozing it over and over.
+type WaitEstimator struct {
 	mu   sync.Mutex
-	subs map[int64]*gateState
+	subs map[int64]*estimate
 }
 
-// gateState is one subscription's slots, token bucket and recent history.
-type gateState struct {
-	inFlight int
-	// waiting estimates how many deliveries are queued behind the slots:
-	// refusals not yet followed by a successful acquire.
+type estimate struct {
+	// waiting counts refusals not yet followed by an acquire: roughly the
+	// deliveries queued behind the slots.
 	waiting int
 	// avg is a moving average of request durations.
 	avg time.Duration
-	// tokens and refilled are the throttle's bucket.
+}
+
+func (e *WaitEstimator) get(sub int64) *estimate {
+	if e.subs == nil {
+		e.subs = map[int64]*estimate{}
+	}
+	s := e.subs[sub]
+	if s == nil {
+		s = &estimate{}
+		e.subs[sub] = s
+	}
+	return s
+}
+
+// Refused records a refusal for lack of a slot and returns the wait.
+func (e *WaitEstimator) Refused(sub int64, maxInFlight int) time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.get(sub)
+	s.waiting++
+	avg := max(s.avg, minGateWait)
+	wait := time.Duration(float64(avg) * float64(s.waiting) / float64(max(maxInFlight, 1)))
+	return jitter(min(max(wait, minGateWait), maxGateWait))
+}
+
+// Acquired records that a delivery got a slot.
+func (e *WaitEstimator) Acquired(sub int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.get(sub)
+	s.waiting = max(0, s.waiting-1)
+}
+
+// Done folds a request's duration into the average.
+func (e *WaitEstimator) Done(sub int64, took time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.get(sub)
+	if s.avg == 0 {
+		s.avg = took
+	} else {
+		s.avg = (s.avg*7 + took) / 8
+	}
+}
+
+// LocalGate is a Gate for one node (the SQLite deployment).
+type LocalGate struct {
+	// Now is the clock; time.Now when nil.
+	Now       func() time.Time
+	estimator WaitEstimator
+	mu        sync.Mutex
+	subs      map[int64]*gateState
+}
+
+// gateState is one subscription's slots and token bucket.
+type gateState struct {
+	inFlight int
 	tokens   float64
 	refilled time.Time
 }
@@ -73,50 +128,36 @@ func (g *LocalGate) acquire(sub int64, maxInFlight, perSecond int, now time.Time
 		g.subs[sub] = s
 	}
 	if maxInFlight > 0 && s.inFlight >= maxInFlight {
-		s.waiting++
-		return nil, s.slotWait(maxInFlight), false
+		return nil, g.estimator.Refused(sub, maxInFlight), false
 	}
-	if wait := s.takeToken(perSecond, now); wait > 0 {
-		s.waiting++
+	if wait := tokenWait(&s.tokens, &s.refilled, perSecond, now); wait > 0 {
 		return nil, wait, false
 	}
 	s.inFlight++
-	s.waiting = max(0, s.waiting-1)
+	g.estimator.Acquired(sub)
 	return func(took time.Duration) { g.release(sub, took) }, 0, true
 }
 
-// slotWait estimates when a slot frees for a delivery at the back of the
-// queue: the deliveries ahead, shared over the slots, times the usual
-// request duration.
-func (s *gateState) slotWait(maxInFlight int) time.Duration {
-	avg := max(s.avg, minGateWait)
-	wait := time.Duration(float64(avg) * float64(s.waiting+1) / float64(maxInFlight))
-	return jitter(min(max(wait, minGateWait), maxGateWait))
-}
-
-// takeToken takes a throttle token, or returns the wait for the next one.
-func (s *gateState) takeToken(perSecond int, now time.Time) time.Duration {
+// tokenWait takes a token from a bucket refilled at perSecond (burst one
+// second's worth), or returns the wait for the next one; perSecond ≤ 0 is
+// unlimited.
+func tokenWait(tokens *float64, refilled *time.Time, perSecond int, now time.Time) time.Duration {
 	if perSecond <= 0 {
 		return 0
 	}
-	s.tokens = min(float64(perSecond), s.tokens+now.Sub(s.refilled).Seconds()*float64(perSecond))
-	s.refilled = now
-	if s.tokens >= 1 {
-		s.tokens--
+	*tokens = min(float64(perSecond), *tokens+now.Sub(*refilled).Seconds()*float64(perSecond))
+	*refilled = now
+	if *tokens >= 1 {
+		*tokens--
 		return 0
 	}
-	return time.Duration((1 - s.tokens) / float64(perSecond) * float64(time.Second))
+	return time.Duration((1 - *tokens) / float64(perSecond) * float64(time.Second))
 }
 
-// release frees a slot and folds the request's duration into the average.
+// release frees a slot.
 func (g *LocalGate) release(sub int64, took time.Duration) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	s := g.subs[sub]
-	s.inFlight--
-	if s.avg == 0 {
-		s.avg = took
-	} else {
-		s.avg = (s.avg*7 + took) / 8
-	}
+	g.subs[sub].inFlight--
+	g.mu.Unlock()
+	g.estimator.Done(sub, took)
 }

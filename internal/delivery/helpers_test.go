@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
 	"github.com/ivvy-notify/ivvy-notify/internal/sns"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/sqlite"
@@ -178,14 +179,15 @@ func (e *env) start(t *testing.T, cfg Config) {
 	e.runner, e.events = r, events
 }
 
-// await returns the next job event of the given kind.
+// await returns the next event of the given kind about a delivery job (the
+// retention job's events are skipped).
 func (e *env) await(t *testing.T, kind river.EventKind) *river.Event {
 	t.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
 		select {
 		case ev := <-e.events:
-			if ev.Kind == kind {
+			if ev.Kind == kind && ev.Job.Kind == (jobs.Deliver{}).Kind() {
 				return ev
 			}
 		case <-timeout:
