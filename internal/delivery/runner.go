@@ -38,6 +38,9 @@ const (
 	// jobTimeoutMargin is added to the request timeout to bound a whole
 	// job (loading and recording included).
 	jobTimeoutMargin = 30 * time.Second
+	// rescueMargin is how long past the job timeout a job left running is
+	// presumed orphaned by a dead node.
+	rescueMargin = 15 * time.Second
 	// hardStopGrace bounds the wait for cancelled jobs to return once
 	// Stop's own bound has passed.
 	hardStopGrace = 5 * time.Second
@@ -143,13 +146,16 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 			jobs.QueueDeliveries:  {MaxWorkers: cfg.MaxWorkers},
 			jobs.QueueMaintenance: {MaxWorkers: 1},
 		},
-		Workers:           workers,
-		PeriodicJobs:      []*river.PeriodicJob{retentionJob(cfg.RetentionInterval)},
-		MaxAttempts:       infraMaxAttempts,
-		JobTimeout:        cfg.RequestTimeout + jobTimeoutMargin,
-		FetchPollInterval: cfg.FetchPollInterval,
-		FetchCooldown:     cfg.FetchCooldown,
-		Logger:            cfg.Logger,
+		Workers:      workers,
+		PeriodicJobs: []*river.PeriodicJob{retentionJob(cfg.RetentionInterval)},
+		MaxAttempts:  infraMaxAttempts,
+		JobTimeout:   cfg.RequestTimeout + jobTimeoutMargin,
+		// A job still "running" after this belonged to a node that died:
+		// another node (or this one, restarted) takes it over.
+		RescueStuckJobsAfter: cfg.RequestTimeout + jobTimeoutMargin + rescueMargin,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		FetchCooldown:        cfg.FetchCooldown,
+		Logger:               cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("delivery: job queue: %w", err)
