@@ -40,11 +40,15 @@ func runServe(ctx context.Context, cfg config.Config, io IO) error {
 	if err != nil {
 		return err
 	}
-	srv.PrintBanner(io.Stdout, version())
+	var creds *app.DevCredentials
 	if cfg.Dev {
-		if err := printDevCredentials(ctx, srv, io); err != nil {
-			return err
+		if creds, err = srv.EnsureDevCredentials(ctx); err != nil {
+			return fmt.Errorf("--dev: %w", err)
 		}
+	}
+	srv.PrintBanner(io.Stdout, version())
+	if creds != nil {
+		printDevCredentials(srv, creds, io)
 	}
 	log.Info("serving", "public", srv.PublicURL, "admin", srv.AdminURL())
 	return srv.Run(ctx)
@@ -82,14 +86,9 @@ func newMigrateCmd(io IO) *cobra.Command {
 	return cmd
 }
 
-// printDevCredentials creates (once) and prints serve --dev's account and key.
-func printDevCredentials(ctx context.Context, srv *app.Server, io IO) error {
-	creds, err := srv.EnsureDevCredentials(ctx)
-	if err != nil {
-		return fmt.Errorf("--dev: %w", err)
-	}
+// printDevCredentials prints serve --dev's account and key.
+func printDevCredentials(srv *app.Server, creds *app.DevCredentials, io IO) {
 	fmt.Fprintf(io.Stdout, "  dev mode:           private endpoints allowed; account %d, API key %s\n"+
 		"                      (secret in %s; subscribe uses it)\n",
 		creds.AccountID, creds.Key, filepath.Join(srv.Config.DataDir, app.DevCredentialsFile))
-	return nil
 }
