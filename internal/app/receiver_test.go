@@ -1,9 +1,12 @@
 package app_test
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -24,25 +27,43 @@ type got struct {
 	Confirm string                // the ConfirmSubscriptionResponse, when it confirmed
 }
 
-// testReceiver is an integrator's webhook endpoint: it verifies every
-// message's SNS signature against the certificate at SigningCertURL and
-// every Notification's inner signature against the public key at
-// keyBase+SigningPublicKeyPath, confirms subscriptions by GETting
-// SubscribeURL, and records what arrived. Verification failures fail the
-// test.
+// testReceiver is an integrator's webhook endpoint built on the receiver
+// SDK: its Verifier checks every message's SNS signature against the
+// certificate at SigningCertURL and every Notification's inner signature
+// against the public key at keyBase+SigningPublicKeyPath; its Handler
+// confirms subscriptions (when autoConfirm) and suppresses duplicates.
+// Every refusal — a duplicate included — fails the test.
 type testReceiver struct {
 	t       *testing.T
 	srv     *httptest.Server
-	keyBase string
-	// autoConfirm makes it visit SubscribeURL of SubscriptionConfirmations.
-	autoConfirm bool
+	handler *receiver.Handler
 
 	mu   sync.Mutex
 	msgs []got
 }
 
+type gotKey struct{}
+
 func newTestReceiver(t *testing.T, keyBase string, autoConfirm bool) *testReceiver {
-	r := &testReceiver{t: t, keyBase: keyBase, autoConfirm: autoConfirm}
+	r := &testReceiver{t: t}
+	v, err := receiver.NewVerifier(receiver.Options{
+		CertHostPattern: regexp.MustCompile(`^127\.0\.0\.1$`), AllowHTTP: true, KeyBaseURL: keyBase,
+	})
+	require.NoError(t, err)
+	record := func(ctx context.Context, fill func(*got)) { fill(ctx.Value(gotKey{}).(*got)) }
+	r.handler, err = receiver.NewHandler(v, receiver.HandlerOptions{
+		DisableAutoConfirm: !autoConfirm,
+		OnNotification: func(ctx context.Context, n *receiver.Notification) error {
+			record(ctx, func(g *got) { g.SNS, g.Inner = n.Raw, n.Inner })
+			return nil
+		},
+		OnSubscriptionConfirmation: func(ctx context.Context, m *receiver.SNSMessage, resp []byte) {
+			record(ctx, func(g *got) { g.SNS, g.Confirm = m, string(resp) })
+		},
+		OnUnsubscribeConfirmation: func(ctx context.Context, m *receiver.SNSMessage) { record(ctx, func(g *got) { g.SNS = m }) },
+		OnError:                   func(req *http.Request, err error) { t.Errorf("receiver: %s: %v", req.URL.Path, err) },
+	})
+	require.NoError(t, err)
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
 	return r
@@ -51,70 +72,23 @@ func newTestReceiver(t *testing.T, keyBase string, autoConfirm bool) *testReceiv
 // URL is the webhook URL for a path on this receiver.
 func (r *testReceiver) URL(path string) string { return r.srv.URL + path }
 
+// serve runs the SDK's Handler and records what it accepted, with the raw
+// body and headers.
 func (r *testReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, err := io.ReadAll(req.Body)
-	if err != nil || req.Method != http.MethodPost {
-		r.t.Errorf("receiver: %s %s: %v", req.Method, req.URL, err)
+	if err != nil {
+		r.t.Errorf("receiver: %v", err)
 		return
 	}
-	g := got{Path: req.URL.Path, Header: req.Header.Clone(), Body: body}
-	if err := r.verify(&g); err != nil {
-		r.t.Errorf("receiver: %s: %v\n%s", req.URL.Path, err, body)
-		w.WriteHeader(http.StatusBadRequest)
-		return
+	g := &got{Path: req.URL.Path, Header: req.Header.Clone(), Body: body}
+	req = req.WithContext(context.WithValue(req.Context(), gotKey{}, g))
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	r.handler.ServeHTTP(w, req)
+	if g.SNS != nil {
+		r.mu.Lock()
+		r.msgs = append(r.msgs, *g)
+		r.mu.Unlock()
 	}
-	r.mu.Lock()
-	r.msgs = append(r.msgs, g)
-	r.mu.Unlock()
-	w.WriteHeader(http.StatusOK)
-}
-
-// verify checks both signatures, independently of the server's signers.
-func (r *testReceiver) verify(g *got) error {
-	m, err := receiver.ParseSNSMessage(g.Body)
-	if err != nil {
-		return err
-	}
-	g.SNS = m
-	certPEM, err := httpGet(m.SigningCertURL)
-	if err != nil {
-		return err
-	}
-	cert, err := receiver.ParseCertificatePEM(certPEM)
-	if err != nil {
-		return err
-	}
-	if err := receiver.VerifySNSSignature(m, cert.PublicKey); err != nil {
-		return err
-	}
-	switch m.Type {
-	case receiver.SNSTypeNotification:
-		return r.verifyInner(g)
-	case receiver.SNSTypeSubscriptionConfirmation:
-		if r.autoConfirm {
-			resp, err := httpGet(m.SubscribeURL)
-			g.Confirm = string(resp)
-			return err
-		}
-	}
-	return nil
-}
-
-func (r *testReceiver) verifyInner(g *got) error {
-	inner, err := receiver.ParseIvvyMessage([]byte(g.SNS.Message))
-	if err != nil {
-		return err
-	}
-	g.Inner = inner
-	pemBytes, err := httpGet(r.keyBase + inner.SigningPublicKeyPath)
-	if err != nil {
-		return err
-	}
-	pub, err := receiver.ParsePublicKeyPEM(pemBytes)
-	if err != nil {
-		return err
-	}
-	return receiver.VerifyIvvySignature(inner, pub)
 }
 
 // messages returns what arrived so far, filtered by SNS type.
