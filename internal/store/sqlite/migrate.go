@@ -2,50 +2,21 @@ package sqlite
 
 import (
 	"context"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
 
 	"embed"
 	"fmt"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migration is one numbered schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded migrations, named NNNN_description.sql,
-// in version order.
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		version, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("sqlite: migration %q is not named NNNN_name.sql", e.Name())
-		}
-		body, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: version, name: e.Name(), sql: string(body)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
+// loadMigrations reads the embedded migrations in version order.
+func loadMigrations() ([]store.Migration, error) {
+	return store.LoadMigrations(migrationFS, "migrations")
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -69,13 +40,13 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	}
 	var applied []int
 	for _, m := range migrations {
-		if m.version <= current {
+		if m.Version <= current {
 			continue
 		}
 		if err := s.apply(ctx, m); err != nil {
 			return applied, err
 		}
-		applied = append(applied, m.version)
+		applied = append(applied, m.Version)
 	}
 	if err := s.migrateQueue(ctx); err != nil {
 		return applied, err
@@ -84,19 +55,19 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 }
 
 // apply runs one migration and records it, atomically.
-func (s *Store) apply(ctx context.Context, m migration) error {
+func (s *Store) apply(ctx context.Context, m store.Migration) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 	}
 	if _, err := tx.ExecContext(ctx,
 		`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		m.version, micros(time.Now())); err != nil {
-		return fmt.Errorf("sqlite: record migration %s: %w", m.name, err)
+		m.Version, micros(time.Now())); err != nil {
+		return fmt.Errorf("sqlite: record migration %s: %w", m.Name, err)
 	}
 	return tx.Commit()
 }
@@ -117,7 +88,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (applied, known int, err erro
 	if err != nil {
 		return 0, 0, err
 	}
-	known = migrations[len(migrations)-1].version
+	known = migrations[len(migrations)-1].Version
 	if _, err := s.db.ExecContext(ctx, createMigrationsTable); err != nil {
 		return 0, known, err
 	}
