@@ -133,9 +133,14 @@ func TestDeadLettersAndRedrive(t *testing.T) {
 	require.Empty(t, dead.Deliveries)
 
 	t.Run("Metrics", func(t *testing.T) {
-		body, err := httpGet(srv.AdminURL() + "/metrics")
-		require.NoError(t, err)
-		m := string(body)
+		// The receiver sees a message before the server records the
+		// attempt: wait for the last one to be counted.
+		var m string
+		require.Eventually(t, func() bool {
+			body, err := httpGet(srv.AdminURL() + "/metrics")
+			m = string(body)
+			return err == nil && strings.Contains(m, `ivvy_notify_delivery_attempts_total{outcome="delivered",result="delivered"} 4`)
+		}, 5*time.Second, 20*time.Millisecond)
 		for _, want := range []string{
 			"ivvy_notify_events_published_total 3",
 			`ivvy_notify_delivery_attempts_total{outcome="fail",result="dead"} 3`,
