@@ -51,7 +51,14 @@ func OpenStore(ctx context.Context, cfg config.Config) (Backend, error) {
 // sqliteBackend is the embedded SQLite database.
 type sqliteBackend struct{ *sqlite.Store }
 
+// NewRunner builds the delivery engine. SQLite has one node, so a delivery
+// job still marked running was orphaned by this node's previous process
+// (killed mid-attempt): it is made available again at once instead of
+// waiting for River's stuck-job rescue.
 func (b sqliteBackend) NewRunner(cfg delivery.Config) (Runner, error) {
+	if err := b.ReleaseOrphanedJobs(context.Background()); err != nil {
+		return nil, err
+	}
 	return delivery.New(riversqlite.New(b.DB()), b.Store, cfg)
 }
 

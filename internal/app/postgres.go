@@ -31,10 +31,11 @@ type postgresBackend struct {
 
 // NewRunner runs the delivery engine with a gate shared through the
 // database, so per-subscription limits hold across every node. A slot's
-// lease outlives the longest request by a minute.
+// lease outlives the longest a delivery job may run (the request timeout
+// plus 30 s), so only a dead node's slots expire.
 func (b postgresBackend) NewRunner(cfg delivery.Config) (Runner, error) {
 	if cfg.Gate == nil {
-		cfg.Gate = pggate.New(b.Pool(), cfg.RequestTimeout+time.Minute)
+		cfg.Gate = pggate.New(b.Pool(), cfg.RequestTimeout+35*time.Second)
 	}
 	return delivery.New(riverpgxv5.New(b.Pool()), b.Store, cfg)
 }

@@ -17,6 +17,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
 )
 
@@ -158,4 +159,17 @@ func timePtr(n sql.NullInt64) *time.Time {
 	}
 	t := fromMicros(n.Int64)
 	return &t
+}
+
+// ReleaseOrphanedJobs makes every delivery job left "running" available
+// again. Only for start-up of the one node that works this database: a
+// SQLite database has a single node, so such jobs belong to a process that
+// died mid-attempt.
+func (s *Store) ReleaseOrphanedJobs(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
+		WHERE state = 'running' AND queue = ?`, jobs.QueueDeliveries)
+	if err != nil {
+		return fmt.Errorf("sqlite: release orphaned jobs: %w", err)
+	}
+	return nil
 }

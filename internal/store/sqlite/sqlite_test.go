@@ -123,3 +123,24 @@ func TestDeliveryJobInSameTransaction(t *testing.T) {
 	require.Equal(t, 1, n)
 	require.JSONEq(t, fmt.Sprintf(`{"deliveryId":%d}`, d.ID), args)
 }
+
+func TestReleaseOrphanedJobs(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t).(*sqlite.Store)
+	defer s.Close()
+	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "A"})
+	require.NoError(t, err)
+	topic, err := s.TopicGetOrCreate(ctx, store.TopicCreateParams{AccountID: a.ID, Endpoint: "companies", ARN: "arn:t"})
+	require.NoError(t, err)
+	sub, err := s.SubscriptionCreate(ctx, store.SubscriptionCreateParams{TopicID: topic.ID, ARN: "arn:s", URL: "https://x", APIKey: "k"})
+	require.NoError(t, err)
+	_, err = s.DeliveryCreate(ctx, store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m", MessageType: "Notification", Body: []byte("{}")})
+	require.NoError(t, err)
+	_, err = s.DB().ExecContext(ctx, `UPDATE river_job SET state = 'running'`)
+	require.NoError(t, err)
+
+	require.NoError(t, s.ReleaseOrphanedJobs(ctx))
+	var state string
+	require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT state FROM river_job WHERE kind = 'deliver'`).Scan(&state))
+	require.Equal(t, "available", state)
+}
