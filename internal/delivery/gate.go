@@ -15,10 +15,10 @@ import (
 // LocalGate holds the limits in one process (one SQLite node); a gate
 // shared by several nodes keeps them in the database (pggate).
 type Gate interface {
-	// Acquire takes a slot for a request to sub now. On success, release
-	// must be called with the request's duration. On refusal, wait says
-	// when to look again.
-	Acquire(ctx context.Context, sub int64, maxInFlight, perSecond int) (release func(took time.Duration), wait time.Duration, ok bool, err error)
+	// Acquire takes a slot for delivery d's request to sub now. On
+	// success, release must be called with the request's duration. On
+	// refusal, wait says when to look again.
+	Acquire(ctx context.Context, sub, d int64, maxInFlight, perSecond int) (release func(took time.Duration), wait time.Duration, ok bool, err error)
 }
 
 // Gate waits are kept within these bounds.
@@ -37,42 +37,48 @@ type WaitEstimator struct {
 }
 
 type estimate struct {
-	// waiting counts refusals not yet followed by an acquire: roughly the
-	// deliveries queued behind the slots.
-	waiting int
+	// waiting holds the deliveries refused a slot and not yet served: the
+	// queue behind the slots. A delivery refused again counts once.
+	waiting map[int64]struct{}
 	// avg is a moving average of request durations.
 	avg time.Duration
 }
+
+// maxWaiting bounds an estimate's set; past it the set starts over (it
+// only sizes waits, and entries of deliveries finished elsewhere linger).
+const maxWaiting = 100_000
 
 func (e *WaitEstimator) get(sub int64) *estimate {
 	if e.subs == nil {
 		e.subs = map[int64]*estimate{}
 	}
 	s := e.subs[sub]
-	if s == nil {
-		s = &estimate{}
+	if s == nil || len(s.waiting) > maxWaiting {
+		if s == nil {
+			s = &estimate{}
+		}
+		s.waiting = map[int64]struct{}{}
 		e.subs[sub] = s
 	}
 	return s
 }
 
-// Refused records a refusal for lack of a slot and returns the wait.
-func (e *WaitEstimator) Refused(sub int64, maxInFlight int) time.Duration {
+// Refused records that delivery d found no free slot and returns its wait.
+func (e *WaitEstimator) Refused(sub, d int64, maxInFlight int) time.Duration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.get(sub)
-	s.waiting++
+	s.waiting[d] = struct{}{}
 	avg := max(s.avg, minGateWait)
-	wait := time.Duration(float64(avg) * float64(s.waiting) / float64(max(maxInFlight, 1)))
+	wait := time.Duration(float64(avg) * float64(len(s.waiting)) / float64(max(maxInFlight, 1)))
 	return jitter(min(max(wait, minGateWait), maxGateWait))
 }
 
-// Acquired records that a delivery got a slot.
-func (e *WaitEstimator) Acquired(sub int64) {
+// Acquired records that delivery d got a slot.
+func (e *WaitEstimator) Acquired(sub, d int64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := e.get(sub)
-	s.waiting = max(0, s.waiting-1)
+	delete(e.get(sub).waiting, d)
 }
 
 // Done folds a request's duration into the average.
@@ -107,8 +113,8 @@ type gateState struct {
 func NewLocalGate() *LocalGate { return &LocalGate{subs: map[int64]*gateState{}} }
 
 // Acquire implements Gate.
-func (g *LocalGate) Acquire(_ context.Context, sub int64, maxInFlight, perSecond int) (func(time.Duration), time.Duration, bool, error) {
-	release, wait, ok := g.acquire(sub, maxInFlight, perSecond, g.now())
+func (g *LocalGate) Acquire(_ context.Context, sub, d int64, maxInFlight, perSecond int) (func(time.Duration), time.Duration, bool, error) {
+	release, wait, ok := g.acquire(sub, d, maxInFlight, perSecond, g.now())
 	return release, wait, ok, nil
 }
 
@@ -119,7 +125,7 @@ func (g *LocalGate) now() time.Time {
 	return time.Now()
 }
 
-func (g *LocalGate) acquire(sub int64, maxInFlight, perSecond int, now time.Time) (func(time.Duration), time.Duration, bool) {
+func (g *LocalGate) acquire(sub, d int64, maxInFlight, perSecond int, now time.Time) (func(time.Duration), time.Duration, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := g.subs[sub]
@@ -128,13 +134,13 @@ func (g *LocalGate) acquire(sub int64, maxInFlight, perSecond int, now time.Time
 		g.subs[sub] = s
 	}
 	if maxInFlight > 0 && s.inFlight >= maxInFlight {
-		return nil, g.estimator.Refused(sub, maxInFlight), false
+		return nil, g.estimator.Refused(sub, d, maxInFlight), false
 	}
 	if wait := tokenWait(&s.tokens, &s.refilled, perSecond, now); wait > 0 {
 		return nil, wait, false
 	}
 	s.inFlight++
-	g.estimator.Acquired(sub)
+	g.estimator.Acquired(sub, d)
 	return func(took time.Duration) { g.release(sub, took) }, 0, true
 }
 

@@ -102,7 +102,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
 		return river.JobSnooze(jitter(PauseRecheck))
 	}
 	plan := w.cfg.Planner.Plan(sub)
-	release, wait, ok, err := w.cfg.Gate.Acquire(ctx, sub.ID, w.cfg.MaxInFlight, plan.MaxReceivesPerSecond)
+	release, wait, ok, err := w.cfg.Gate.Acquire(ctx, sub.ID, d.ID, w.cfg.MaxInFlight, plan.MaxReceivesPerSecond)
 	if err != nil {
 		return fmt.Errorf("delivery %d: gate: %w", d.ID, err)
 	}

@@ -62,12 +62,12 @@ ON CONFLICT (subscription_id) DO UPDATE SET tat = greatest(delivery_throttle.tat
 RETURNING tat`
 
 // Acquire implements delivery.Gate.
-func (g *Gate) Acquire(ctx context.Context, sub int64, maxInFlight, perSecond int) (func(time.Duration), time.Duration, bool, error) {
+func (g *Gate) Acquire(ctx context.Context, sub, d int64, maxInFlight, perSecond int) (func(time.Duration), time.Duration, bool, error) {
 	slot := -1
 	if maxInFlight > 0 {
 		err := g.pool.QueryRow(ctx, takeSlot, sub, maxInFlight, g.holder, g.leaseTTL.Seconds()).Scan(&slot)
 		if err == pgx.ErrNoRows {
-			return nil, g.refusedWait(ctx, sub, maxInFlight), false, nil
+			return nil, g.refusedWait(ctx, sub, d, maxInFlight), false, nil
 		}
 		if err != nil {
 			return nil, 0, false, fmt.Errorf("pggate: slot: %w", err)
@@ -77,7 +77,7 @@ func (g *Gate) Acquire(ctx context.Context, sub int64, maxInFlight, perSecond in
 		g.free(sub, slot)
 		return nil, wait, false, err
 	}
-	g.waits.Acquired(sub)
+	g.waits.Acquired(sub, d)
 	return func(took time.Duration) {
 		g.free(sub, slot)
 		g.waits.Done(sub, took)
@@ -86,13 +86,13 @@ func (g *Gate) Acquire(ctx context.Context, sub int64, maxInFlight, perSecond in
 
 // refusedWait is the wait after finding every slot taken; a lost race for
 // the last free slot retries soon.
-func (g *Gate) refusedWait(ctx context.Context, sub int64, maxInFlight int) time.Duration {
+func (g *Gate) refusedWait(ctx context.Context, sub, d int64, maxInFlight int) time.Duration {
 	var taken int
 	err := g.pool.QueryRow(ctx, `SELECT count(*) FROM delivery_slots WHERE subscription_id = $1 AND expires_at >= now()`, sub).Scan(&taken)
 	if err == nil && taken < maxInFlight {
 		return raceWait
 	}
-	return g.waits.Refused(sub, maxInFlight)
+	return g.waits.Refused(sub, d, maxInFlight)
 }
 
 // throttle takes a token, or returns the wait for the next one.

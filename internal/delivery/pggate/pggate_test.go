@@ -45,23 +45,23 @@ func TestSlotsHoldAcrossNodes(t *testing.T) {
 	var releases []func(time.Duration)
 	for i := range 4 {
 		g := []*pggate.Gate{nodeA, nodeB}[i%2]
-		release, _, ok, err := g.Acquire(ctx, 1, 4, 0)
+		release, _, ok, err := g.Acquire(ctx, 1, 0, 4, 0)
 		require.NoError(t, err)
 		require.True(t, ok, "slot %d", i)
 		releases = append(releases, release)
 	}
 	for _, g := range []*pggate.Gate{nodeA, nodeB} {
-		_, wait, ok, err := g.Acquire(ctx, 1, 4, 0)
+		_, wait, ok, err := g.Acquire(ctx, 1, 0, 4, 0)
 		require.NoError(t, err)
 		require.False(t, ok, "the limit is 4 across both nodes")
 		require.Positive(t, wait)
 	}
-	_, _, ok, err := nodeB.Acquire(ctx, 2, 4, 0)
+	_, _, ok, err := nodeB.Acquire(ctx, 2, 0, 4, 0)
 	require.NoError(t, err)
 	require.True(t, ok, "another subscription has its own slots")
 
 	releases[0](time.Millisecond)
-	_, _, ok, err = nodeB.Acquire(ctx, 1, 4, 0)
+	_, _, ok, err = nodeB.Acquire(ctx, 1, 0, 4, 0)
 	require.NoError(t, err)
 	require.True(t, ok, "a slot freed on node A is taken on node B")
 }
@@ -70,15 +70,15 @@ func TestExpiredLeaseIsReclaimed(t *testing.T) {
 	st := newStore(t)
 	ctx := context.Background()
 	dying := pggate.New(st.Pool(), 200*time.Millisecond)
-	_, _, ok, err := dying.Acquire(ctx, 1, 1, 0)
+	_, _, ok, err := dying.Acquire(ctx, 1, 0, 1, 0)
 	require.NoError(t, err)
 	require.True(t, ok)
 	other := pggate.New(st.Pool(), time.Minute)
-	_, _, ok, err = other.Acquire(ctx, 1, 1, 0)
+	_, _, ok, err = other.Acquire(ctx, 1, 0, 1, 0)
 	require.NoError(t, err)
 	require.False(t, ok)
 	time.Sleep(300 * time.Millisecond)
-	_, _, ok, err = other.Acquire(ctx, 1, 1, 0)
+	_, _, ok, err = other.Acquire(ctx, 1, 0, 1, 0)
 	require.NoError(t, err)
 	require.True(t, ok, "a dead node's slot is free once its lease expires")
 }
@@ -90,7 +90,7 @@ func TestThrottleAcrossNodes(t *testing.T) {
 	granted := 0
 	var wait time.Duration
 	for i := range 10 {
-		release, w, ok, err := nodes[i%2].Acquire(ctx, 7, 0, 5)
+		release, w, ok, err := nodes[i%2].Acquire(ctx, 7, 0, 0, 5)
 		require.NoError(t, err)
 		if ok {
 			granted++
