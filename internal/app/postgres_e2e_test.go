@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivvy-notify/ivvy-notify/internal/app"
 	"github.com/ivvy-notify/ivvy-notify/ivvyclient"
 	"github.com/ivvy-notify/ivvy-notify/receiver"
 )
@@ -71,4 +73,32 @@ func TestPostgresEndToEnd(t *testing.T) {
 	require.Equal(t, 202, adminCall(t, srv, "POST", "/v1/accounts/"+acct+"/events", dup, &first))
 	require.Equal(t, 202, adminCall(t, srv, "POST", "/v1/accounts/"+acct+"/events", dup, &second))
 	require.Equal(t, true, second["duplicate"], "a duplicate txnId on PostgreSQL is reported, not an error")
+}
+
+// TestPostgresNodeWithOtherMasterKeyRefused: nodes share one database, so a
+// node started with a different or missing master key must refuse to start.
+func TestPostgresNodeWithOtherMasterKeyRefused(t *testing.T) {
+	dbURL := testDatabaseURL(t)
+	first := testConfig(t)
+	first.DatabaseURL = dbURL
+	first.MasterKey = strings.Repeat("11", 32)
+	core, err := app.OpenCore(context.Background(), first, nil)
+	require.NoError(t, err)
+	require.NoError(t, core.Close())
+
+	same := testConfig(t)
+	same.DatabaseURL, same.MasterKey = dbURL, first.MasterKey
+	core, err = app.OpenCore(context.Background(), same, nil)
+	require.NoError(t, err, "another node with the same key starts")
+	require.NoError(t, core.Close())
+
+	other := testConfig(t)
+	other.DatabaseURL, other.MasterKey = dbURL, strings.Repeat("22", 32)
+	_, err = app.OpenCore(context.Background(), other, nil)
+	require.ErrorContains(t, err, "not the one this database was created with")
+
+	missing := testConfig(t)
+	missing.DatabaseURL = dbURL
+	_, err = app.OpenCore(context.Background(), missing, nil)
+	require.ErrorContains(t, err, "no key was given", "a node without the key is refused, not given a new one")
 }

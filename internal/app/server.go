@@ -148,7 +148,9 @@ func (s *Server) PrintBanner(w io.Writer, version string) {
 // configured timeout and closes the store.
 func (s *Server) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	if err := s.Deliveries.Start(ctx); err != nil {
+	// The engine outlives ctx: SIGTERM must not cancel attempts in flight;
+	// shutdown stops it gracefully (Deliveries.Stop) instead.
+	if err := s.Deliveries.Start(context.WithoutCancel(ctx)); err != nil {
 		return errors.Join(err, s.Core.Close())
 	}
 	serve := func(run func() error) func() error {
