@@ -53,7 +53,7 @@ func newRoot(io IO) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(io), newMigrateCmd(io), newAccountCmd(io), newKeyCmd(io), newPingCmd(io), newSubscribeCmd(io), newUnsubscribeCmd(io), newPublishCmd(io),
-		newDeadLettersCmd(io), newListenCmd(io), newVersionCmd(io))
+		newDeadLettersCmd(io), newListenCmd(io), newVersionCmd(io), newBenchCmd(io))
 	return root
 }
 
