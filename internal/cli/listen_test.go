@@ -95,22 +95,28 @@ func deliveredBody(t *testing.T, adminURL string) string {
 		defer resp.Body.Close()
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
 	}
-	var list struct {
-		Deliveries []struct {
-			ID          int64
-			MessageType string
+	// The receiver sees a message before the server records the attempt:
+	// wait for the delivery to be recorded delivered.
+	var body string
+	require.Eventually(t, func() bool {
+		var list struct {
+			Deliveries []struct {
+				ID          int64
+				MessageType string
+			}
 		}
-	}
-	get("/v1/deliveries?status=delivered", &list)
-	for _, d := range list.Deliveries {
-		if d.MessageType == "Notification" {
-			var one struct{ Body string }
-			get("/v1/deliveries/"+strconvI(d.ID), &one)
-			return one.Body
+		get("/v1/deliveries?status=delivered", &list)
+		for _, d := range list.Deliveries {
+			if d.MessageType == "Notification" {
+				var one struct{ Body string }
+				get("/v1/deliveries/"+strconvI(d.ID), &one)
+				body = one.Body
+				return true
+			}
 		}
-	}
-	t.Fatal("no delivered Notification")
-	return ""
+		return false
+	}, 10*time.Second, 20*time.Millisecond, "no delivered Notification")
+	return body
 }
 
 func strconvI(n int64) string { return strconv.FormatInt(n, 10) }
