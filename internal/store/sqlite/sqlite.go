@@ -27,6 +27,10 @@ const FileName = "ivvy-notify.db"
 // Store is a store.Store on one SQLite database file.
 type Store struct {
 	db *sql.DB
+	// reads is the read pool that serves SELECTs outside transactions.
+	reads *sql.DB
+	// group commits concurrent deliveries' attempt records together.
+	group *groupCommitter
 	queries
 }
 
@@ -60,8 +64,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: job queue: %w", err)
 	}
-	s := &Store{db: db}
-	s.queries = queries{ex: db, jobs: inserter, db: s}
+	readBase, err := sqlite.NewConnector(readDSN(path))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s for reading: %w", path, err)
+	}
+	reads := sql.OpenDB(cachingConnector{readBase})
+	reads.SetMaxOpenConns(readConns)
+	reads.SetMaxIdleConns(readConns)
+	reads.SetConnMaxIdleTime(0)
+	s := &Store{db: db, reads: reads}
+	s.group = newGroupCommitter(s)
+	s.queries = queries{ex: routed{w: db, r: reads}, jobs: inserter, db: s}
 	return s, nil
 }
 
@@ -86,7 +100,10 @@ func (s *Store) DB() *sql.DB { return s.db }
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.group.close()
+	return errors.Join(s.reads.Close(), s.db.Close())
+}
 
 // InTx runs fn in one IMMEDIATE transaction.
 func (s *Store) InTx(ctx context.Context, fn func(q store.Queries) error) error {
