@@ -82,36 +82,49 @@ func (q queries) DeliveryGet(ctx context.Context, id int64) (*store.Delivery, er
 // DeliveryRecordAttempt logs an attempt (if any) and sets the new status.
 func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) (*store.Delivery, error) {
 	var d *store.Delivery
-	err := q.withTx(ctx, func(tx *sql.Tx) error {
-		counted := 0
-		if p.Attempt != nil {
-			counted = 1
-			if err := insertAttempt(ctx, tx, p); err != nil {
-				return err
-			}
-		}
-		var completed, dead *int64
-		at := micros(p.At)
-		switch p.Status {
-		case store.DeliveryDelivered, store.DeliveryCancelled:
-			completed = &at
-		case store.DeliveryDead:
-			dead = &at
-		}
-		var lastErr *string
-		if p.Error != "" {
-			lastErr = &p.Error
-		}
-		row := tx.QueryRowContext(ctx, `UPDATE deliveries SET attempts = attempts + ?, status = ?,
-			last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ? WHERE id = ? RETURNING `+deliveryColumns,
-			counted, p.Status, lastErr, completed, dead, p.ID)
-		var err error
-		if d, err = scanDelivery(row); err != nil {
-			return fmt.Errorf("sqlite: record attempt of delivery %d: %w", p.ID, translate(err))
-		}
-		return nil
+	err := q.withTx(ctx, func(tx *sql.Tx) (err error) {
+		d, err = recordAttempt(ctx, tx, p)
+		return err
 	})
 	return d, err
+}
+
+// DeliveryRecordAttempt logs an attempt (if any) and sets the new status,
+// in a transaction shared with the records of other deliveries finishing
+// at the same time (see groupCommitter). It returns once committed.
+func (s *Store) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) (*store.Delivery, error) {
+	return s.group.record(ctx, p)
+}
+
+// recordAttempt is DeliveryRecordAttempt in tx.
+func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) (*store.Delivery, error) {
+	counted := 0
+	if p.Attempt != nil {
+		counted = 1
+		if err := insertAttempt(ctx, tx, p); err != nil {
+			return nil, err
+		}
+	}
+	var completed, dead *int64
+	at := micros(p.At)
+	switch p.Status {
+	case store.DeliveryDelivered, store.DeliveryCancelled:
+		completed = &at
+	case store.DeliveryDead:
+		dead = &at
+	}
+	var lastErr *string
+	if p.Error != "" {
+		lastErr = &p.Error
+	}
+	row := tx.QueryRowContext(ctx, `UPDATE deliveries SET attempts = attempts + ?, status = ?,
+		last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ? WHERE id = ? RETURNING `+deliveryColumns,
+		counted, p.Status, lastErr, completed, dead, p.ID)
+	d, err := scanDelivery(row)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: record attempt of delivery %d: %w", p.ID, translate(err))
+	}
+	return d, nil
 }
 
 // insertAttempt adds one row to the attempt log; the attempt's number is

@@ -1,0 +1,124 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+)
+
+// pendingDeliveries opens a migrated store with n pending deliveries.
+func pendingDeliveries(t *testing.T, n int) (*Store, []*store.Delivery) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	_, err = s.Migrate(ctx)
+	require.NoError(t, err)
+	now := time.Now()
+	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "Acme", CreatedAt: now})
+	require.NoError(t, err)
+	topic, err := s.TopicGetOrCreate(ctx, store.TopicCreateParams{AccountID: a.ID, Endpoint: "companies", ARN: "arn:t", CreatedAt: now})
+	require.NoError(t, err)
+	sub, err := s.SubscriptionCreate(ctx, store.SubscriptionCreateParams{TopicID: topic.ID, ARN: "arn:s", URL: "https://a.example/", APIKey: "k", CreatedAt: now})
+	require.NoError(t, err)
+	ds := make([]*store.Delivery, n)
+	for i := range ds {
+		ds[i], err = s.DeliveryCreate(ctx, store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m",
+			MessageType: "Notification", Body: []byte("{}"), CreatedAt: now})
+		require.NoError(t, err)
+	}
+	return s, ds
+}
+
+func delivered(id int64) store.DeliveryAttemptParams {
+	return store.DeliveryAttemptParams{ID: id, Status: store.DeliveryDelivered, At: time.Now(),
+		Attempt: &store.Attempt{StartedAt: time.Now(), Duration: time.Millisecond, StatusCode: 200, Outcome: "delivered"}}
+}
+
+// TestGroupCommitSharesCommits holds the writer while records queue, then
+// lets go: they are committed together, and a record that fails is rolled
+// back alone.
+func TestGroupCommitSharesCommits(t *testing.T) {
+	const n = 40
+	s, ds := pendingDeliveries(t, n)
+	ctx := context.Background()
+
+	hold, release := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = s.InSQLTx(ctx, func(*sql.Tx) error {
+			close(hold)
+			<-release
+			return nil
+		})
+	}()
+	<-hold
+	var wg sync.WaitGroup
+	errs := make([]error, n+1)
+	for i := range n + 1 {
+		wg.Go(func() {
+			id := int64(999_999) // no such delivery
+			if i < n {
+				id = ds[i].ID
+			}
+			_, errs[i] = s.DeliveryRecordAttempt(ctx, delivered(id))
+		})
+	}
+	time.Sleep(200 * time.Millisecond) // let every record queue behind the held writer
+	close(release)
+	wg.Wait()
+
+	for i := range n {
+		require.NoError(t, errs[i])
+	}
+	require.ErrorIs(t, errs[n], store.ErrNotFound)
+	require.LessOrEqual(t, s.group.commits, 3, "%d records, few commits", n+1)
+	for _, d := range ds {
+		got, err := s.DeliveryGet(ctx, d.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.DeliveryDelivered, got.Status)
+		require.Equal(t, 1, got.Attempts)
+		attempts, err := s.DeliveryAttemptList(ctx, d.ID)
+		require.NoError(t, err)
+		require.Len(t, attempts, 1)
+	}
+}
+
+// TestGroupCommitFailedRecordLeavesNoTrace checks that a record rolled back
+// to its savepoint leaves neither its attempt row nor a status change.
+func TestGroupCommitFailedRecordLeavesNoTrace(t *testing.T) {
+	s, ds := pendingDeliveries(t, 1)
+	ctx := context.Background()
+	// A trigger fails the status update, after the attempt row is in.
+	_, err := s.db.ExecContext(ctx, `CREATE TEMP TRIGGER boom BEFORE UPDATE ON deliveries
+		WHEN NEW.last_error = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END`)
+	require.NoError(t, err)
+	p := delivered(ds[0].ID)
+	p.Error = "boom"
+	_, err = s.DeliveryRecordAttempt(ctx, p)
+	require.ErrorContains(t, err, "boom")
+	got, err := s.DeliveryGet(ctx, ds[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, store.DeliveryPending, got.Status)
+	require.Zero(t, got.Attempts)
+	attempts, err := s.DeliveryAttemptList(ctx, ds[0].ID)
+	require.NoError(t, err)
+	require.Empty(t, attempts, "the attempt row went with the savepoint")
+
+	_, err = s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
+	require.NoError(t, err, "the store records on after a failed record")
+}
+
+func TestGroupCommitAfterClose(t *testing.T) {
+	s, ds := pendingDeliveries(t, 1)
+	require.NoError(t, s.Close())
+	_, err := s.DeliveryRecordAttempt(context.Background(), delivered(ds[0].ID))
+	require.Error(t, err)
+}
