@@ -27,6 +27,16 @@ const (
 	maxGateWait = 60 * time.Second
 )
 
+// A LocalGate queues a delivery for a busy subscription's next free slot,
+// holding its worker, when the slot should come soon: at most maxQueued
+// deliveries per subscription, each for at most maxQueueWait. Snoozing
+// instead costs two database writes and a fetch, and under a backlog it
+// left slots idle while their deliveries slept.
+const (
+	maxQueued    = 32
+	maxQueueWait = 250 * time.Millisecond
+)
+
 // WaitEstimator suggests how long a refused delivery should wait: the
 // deliveries queued ahead of it, shared over the subscription's slots,
 // times its usual request duration. A long queue behind a slow endpoint
@@ -74,6 +84,15 @@ func (e *WaitEstimator) Refused(sub, d int64, maxInFlight int) time.Duration {
 	return jitter(min(max(wait, minGateWait), maxGateWait))
 }
 
+// soon reports whether, by the average request duration, a slot of sub
+// should free up for the n-th delivery in its queue within maxQueueWait.
+func (e *WaitEstimator) soon(sub int64, n, maxInFlight int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	avg := e.get(sub).avg
+	return time.Duration(float64(avg)*float64(n)/float64(max(maxInFlight, 1))) <= maxQueueWait
+}
+
 // Acquired records that delivery d got a slot.
 func (e *WaitEstimator) Acquired(sub, d int64) {
 	e.mu.Lock()
@@ -102,19 +121,53 @@ type LocalGate struct {
 	subs      map[int64]*gateState
 }
 
-// gateState is one subscription's slots and token bucket.
+// gateState is one subscription's slots, the deliveries queued for them,
+// and its token bucket.
 type gateState struct {
 	inFlight int
+	// queue holds a channel per queued delivery, first come first served;
+	// a release hands its slot to the first by sending on it.
+	queue []chan struct{}
+	// released is when a slot was last released: a subscription whose
+	// slots have all been taken for longer than maxQueueWait (a black
+	// hole, or one whose requests have not finished yet) queues nobody.
+	released time.Time
 	tokens   float64
 	refilled time.Time
+}
+
+// queueable reports whether a delivery refused a slot of s may queue for
+// the next one rather than be snoozed.
+func (s *gateState) queueable(perSecond int, now time.Time) bool {
+	return perSecond <= 0 && len(s.queue) < maxQueued && !s.released.IsZero() && now.Sub(s.released) <= maxQueueWait
+}
+
+// dequeue removes turn from the queue; false means it was not there any
+// more: a release has handed it a slot.
+func (s *gateState) dequeue(turn chan struct{}) bool {
+	for i, c := range s.queue {
+		if c == turn {
+			s.queue = append(s.queue[:i], s.queue[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // NewLocalGate returns an empty LocalGate.
 func NewLocalGate() *LocalGate { return &LocalGate{subs: map[int64]*gateState{}} }
 
-// Acquire implements Gate.
-func (g *LocalGate) Acquire(_ context.Context, sub, d int64, maxInFlight, perSecond int) (func(time.Duration), time.Duration, bool, error) {
-	release, wait, ok := g.acquire(sub, d, maxInFlight, perSecond, g.now())
+// Acquire implements Gate. A subscription without a throttle whose slots
+// are taken queues the delivery for the next free slot if one should come
+// soon: a slot was released within maxQueueWait, and the average request
+// takes short enough (see maxQueued). Otherwise, and once maxQueueWait has
+// passed in the queue, the delivery is refused with the estimator's wait.
+func (g *LocalGate) Acquire(ctx context.Context, sub, d int64, maxInFlight, perSecond int) (func(time.Duration), time.Duration, bool, error) {
+	release, wait, ok, turn := g.acquire(sub, d, maxInFlight, perSecond, g.now())
+	if turn == nil {
+		return release, wait, ok, nil
+	}
+	release, wait, ok = g.await(ctx, sub, d, maxInFlight, turn)
 	return release, wait, ok, nil
 }
 
@@ -125,7 +178,9 @@ func (g *LocalGate) now() time.Time {
 	return time.Now()
 }
 
-func (g *LocalGate) acquire(sub, d int64, maxInFlight, perSecond int, now time.Time) (func(time.Duration), time.Duration, bool) {
+// acquire takes a slot, refuses with a wait, or queues d and returns the
+// channel its slot will come on.
+func (g *LocalGate) acquire(sub, d int64, maxInFlight, perSecond int, now time.Time) (func(time.Duration), time.Duration, bool, chan struct{}) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := g.subs[sub]
@@ -134,14 +189,45 @@ func (g *LocalGate) acquire(sub, d int64, maxInFlight, perSecond int, now time.T
 		g.subs[sub] = s
 	}
 	if maxInFlight > 0 && s.inFlight >= maxInFlight {
-		return nil, g.estimator.Refused(sub, d, maxInFlight), false
+		if s.queueable(perSecond, now) && g.estimator.soon(sub, len(s.queue)+1, maxInFlight) {
+			turn := make(chan struct{}, 1)
+			s.queue = append(s.queue, turn)
+			return nil, 0, false, turn
+		}
+		return nil, g.estimator.Refused(sub, d, maxInFlight), false, nil
 	}
 	if wait := tokenWait(&s.tokens, &s.refilled, perSecond, now); wait > 0 {
-		return nil, wait, false
+		return nil, wait, false, nil
 	}
 	s.inFlight++
+	return g.granted(sub, d), 0, true, nil
+}
+
+// await waits for a queued delivery's slot, for at most maxQueueWait or
+// until ctx ends; then it is refused with the estimator's wait.
+func (g *LocalGate) await(ctx context.Context, sub, d int64, maxInFlight int, turn chan struct{}) (func(time.Duration), time.Duration, bool) {
+	timer := time.NewTimer(maxQueueWait)
+	defer timer.Stop()
+	select {
+	case <-turn:
+		return g.granted(sub, d), 0, true
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	g.mu.Lock()
+	removed := g.subs[sub].dequeue(turn)
+	g.mu.Unlock()
+	if !removed {
+		<-turn // handed a slot as the wait ended: it is this delivery's
+		return g.granted(sub, d), 0, true
+	}
+	return nil, g.estimator.Refused(sub, d, maxInFlight), false
+}
+
+// granted records that d holds a slot of sub and returns its release.
+func (g *LocalGate) granted(sub, d int64) func(time.Duration) {
 	g.estimator.Acquired(sub, d)
-	return func(took time.Duration) { g.release(sub, took) }, 0, true
+	return func(took time.Duration) { g.release(sub, took) }
 }
 
 // tokenWait takes a token from a bucket refilled at perSecond (burst one
@@ -160,10 +246,17 @@ func tokenWait(tokens *float64, refilled *time.Time, perSecond int, now time.Tim
 	return time.Duration((1 - *tokens) / float64(perSecond) * float64(time.Second))
 }
 
-// release frees a slot.
+// release hands the slot to the first queued delivery, or frees it.
 func (g *LocalGate) release(sub int64, took time.Duration) {
 	g.mu.Lock()
-	g.subs[sub].inFlight--
+	s := g.subs[sub]
+	s.released = g.now()
+	if len(s.queue) > 0 {
+		s.queue[0] <- struct{}{}
+		s.queue = s.queue[1:]
+	} else {
+		s.inFlight--
+	}
 	g.mu.Unlock()
 	g.estimator.Done(sub, took)
 }

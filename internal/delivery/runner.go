@@ -21,9 +21,9 @@ const (
 	DefaultMaxWorkers = 50
 	// DefaultFetchPollInterval is how often the queue is polled for work
 	// (SQLite has no LISTEN/NOTIFY, so polling is how new jobs are seen).
-	DefaultFetchPollInterval = 50 * time.Millisecond
+	DefaultFetchPollInterval = 10 * time.Millisecond
 	// DefaultFetchCooldown is the least time between two fetches.
-	DefaultFetchCooldown = 10 * time.Millisecond
+	DefaultFetchCooldown = 2 * time.Millisecond
 	// DefaultMaxInFlight is each subscription's limit of requests in flight.
 	DefaultMaxInFlight = 4
 	// DefaultRetention is how long attempts stay in the attempt log.
@@ -71,9 +71,9 @@ type Config struct {
 	RetentionInterval time.Duration
 	// Logger gets the runner's and the queue's logs; default slog.Default().
 	Logger *slog.Logger
-	// FetchPollInterval is how often the queue is polled; default 50 ms.
+	// FetchPollInterval is how often the queue is polled; default 10 ms.
 	FetchPollInterval time.Duration
-	// FetchCooldown is the least time between fetches; default 10 ms.
+	// FetchCooldown is the least time between fetches; default 2 ms.
 	FetchCooldown time.Duration
 	// Poster sends the attempts; default NewSender(Policy, RequestTimeout).
 	Poster Poster
@@ -143,8 +143,9 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 	river.AddWorker(workers, &RetentionWorker{Store: st, Retention: cfg.Retention, Logger: cfg.Logger})
 	client, err := river.NewClient(driver, &river.Config{
 		Queues: map[string]river.QueueConfig{
-			jobs.QueueDeliveries:  {MaxWorkers: cfg.MaxWorkers},
-			jobs.QueueMaintenance: {MaxWorkers: 1},
+			jobs.QueueDeliveries: {MaxWorkers: cfg.MaxWorkers},
+			// Retention is periodic and never urgent: River's default polling.
+			jobs.QueueMaintenance: {MaxWorkers: 1, FetchPollInterval: time.Second, FetchCooldown: 100 * time.Millisecond},
 		},
 		Workers:      workers,
 		PeriodicJobs: []*river.PeriodicJob{retentionJob(cfg.RetentionInterval)},
