@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ivvy-notify/ivvy-notify/internal/accounts"
 	"github.com/ivvy-notify/ivvy-notify/internal/catalog"
 	"github.com/ivvy-notify/ivvy-notify/internal/ivvymsg"
 	"github.com/ivvy-notify/ivvy-notify/internal/sns"
@@ -80,8 +81,9 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 		return nil, err
 	}
 	preps := make([]*prepared, len(events))
+	lk := &lookups{accountID: accountID, topics: map[string]*topicSubs{}}
 	for i, ev := range events {
-		p, err := s.prepare(ctx, accountID, ev)
+		p, err := s.prepare(ctx, lk, ev)
 		var pe *PublishError
 		if errors.As(err, &pe) {
 			pe.Index = i
@@ -139,27 +141,64 @@ func (s *Service) store(ctx context.Context, q store.Queries, p *prepared) (Publ
 	return Published{TxnID: e.TxnID, Messages: e.Messages, Deliveries: e.Deliveries}, nil
 }
 
+// lookups holds what the events of one publish call share, read once per
+// call: each endpoint's topic and confirmed subscriptions, and the
+// account's signing key.
+type lookups struct {
+	accountID int64
+	topics    map[string]*topicSubs
+	signer    *accounts.Signer
+}
+
+// topicSubs is an endpoint's topic (nil when nobody ever subscribed) and
+// its confirmed subscriptions.
+type topicSubs struct {
+	topic *store.Topic
+	subs  []*store.Subscription
+}
+
+// topic returns the topic and confirmed subscriptions of an endpoint.
+func (s *Service) topic(ctx context.Context, lk *lookups, endpoint string) (*topicSubs, error) {
+	if ts, ok := lk.topics[endpoint]; ok {
+		return ts, nil
+	}
+	ts := &topicSubs{}
+	topic, err := s.Store.TopicGet(ctx, lk.accountID, endpoint)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		ts.topic = topic
+		if ts.subs, err = s.Store.SubscriptionListConfirmed(ctx, topic.ID); err != nil {
+			return nil, err
+		}
+	}
+	lk.topics[endpoint] = ts
+	return ts, nil
+}
+
 // prepare validates an event and builds its signed messages.
-func (s *Service) prepare(ctx context.Context, accountID int64, ev Event) (*prepared, error) {
-	p, err := s.validate(accountID, ev)
+func (s *Service) prepare(ctx context.Context, lk *lookups, ev Event) (*prepared, error) {
+	p, err := s.validate(lk.accountID, ev)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Store.EventGetByTxnID(ctx, accountID, p.event.TxnID); err == nil {
+	if _, err := s.Store.EventGetByTxnID(ctx, lk.accountID, p.event.TxnID); err == nil {
 		return p, nil // a duplicate: store() reports it; nothing to build
 	}
 	subject, _ := s.Deps.Catalog.Subject(ev.Subject)
-	topic, err := s.Store.TopicGet(ctx, accountID, subject.Endpoint.Name())
-	if errors.Is(err, store.ErrNotFound) {
-		return p, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if p.subs, err = s.Store.SubscriptionListConfirmed(ctx, topic.ID); err != nil || len(p.subs) == 0 {
+	ts, err := s.topic(ctx, lk, subject.Endpoint.Name())
+	if err != nil || len(ts.subs) == 0 {
 		return p, err
 	}
-	return p, s.build(ctx, p, topic)
+	p.subs = ts.subs
+	if lk.signer == nil {
+		if lk.signer, err = s.Accounts.CurrentSigner(ctx, s.Store, lk.accountID); err != nil {
+			return nil, fmt.Errorf("notify: signing key of account %d: %w", lk.accountID, err)
+		}
+	}
+	return p, s.build(p, ts.topic, lk.signer)
 }
 
 // validate checks the event against the catalog and SNS's limits.
@@ -222,11 +261,7 @@ func sourceInfo(ev Event) (*string, error) {
 // build signs the iVvy message with the account's key and the SNS
 // Notification with the server's, once each, and renders one body per
 // subscription (only UnsubscribeURL differs, and it is not signed).
-func (s *Service) build(ctx context.Context, p *prepared, topic *store.Topic) error {
-	signer, err := s.Accounts.CurrentSigner(ctx, s.Store, p.event.AccountID)
-	if err != nil {
-		return fmt.Errorf("notify: signing key of account %d: %w", p.event.AccountID, err)
-	}
+func (s *Service) build(p *prepared, topic *store.Topic, signer *accounts.Signer) error {
 	inner, err := s.innerMessage(p.event, signer.Key, signer.PublicKeyPath)
 	if err != nil {
 		return err
