@@ -89,13 +89,6 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 	return d, err
 }
 
-// DeliveryRecordAttempt logs an attempt (if any) and sets the new status,
-// in a transaction shared with the records of other deliveries finishing
-// at the same time (see groupCommitter). It returns once committed.
-func (s *Store) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) (*store.Delivery, error) {
-	return s.group.record(ctx, p)
-}
-
 // recordAttempt is DeliveryRecordAttempt in tx.
 func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) (*store.Delivery, error) {
 	counted := 0
@@ -256,11 +249,11 @@ func (q queries) AttemptDeleteBefore(ctx context.Context, t time.Time) (int, err
 	return int(n), err
 }
 
-// withTx runs fn in the current transaction, or in a new one when these
-// queries run outside a transaction.
+// withTx runs fn in the current transaction, or, when these queries run
+// outside a transaction, atomically in the next group commit.
 func (q queries) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if tx, ok := q.ex.(*sql.Tx); ok {
 		return fn(tx)
 	}
-	return q.db.InSQLTx(ctx, fn)
+	return q.db.group.run(ctx, fn)
 }

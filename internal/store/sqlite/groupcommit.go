@@ -6,64 +6,70 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-
-	"github.com/ivvy-notify/ivvy-notify/internal/store"
 )
 
-// maxGroup bounds how many attempt records one commit carries.
+// maxGroup bounds how many transactions one commit carries.
 const maxGroup = 128
 
-// errStoreClosed answers records that arrive after Close.
+// errStoreClosed answers transactions that arrive after Close.
 var errStoreClosed = errors.New("sqlite: store closed")
 
-// recordReq is one DeliveryRecordAttempt waiting for a group commit.
-type recordReq struct {
-	ctx  context.Context
-	p    store.DeliveryAttemptParams
-	d    *store.Delivery
-	err  error
-	done chan struct{}
+// txReq is one transaction waiting for a group commit.
+type txReq struct {
+	ctx context.Context
+	fn  func(tx *sql.Tx) error
+	err error
+	// panicked holds what fn panicked with, re-raised in the caller.
+	panicked any
+	done     chan struct{}
 }
 
-// groupCommitter writes the attempt records of concurrent deliveries in
-// shared transactions: one commit, one sync, for all the records that
-// queued while the previous commit held the writer. Each record sits in a
-// savepoint of its own, so one that fails is rolled back alone. A caller
-// returns only once its record is committed: durability is unchanged.
+// groupCommitter runs the store's transactions in shared database
+// transactions: one commit, one sync, for all the transactions that queued
+// while the previous commit held the writer. SQLite has one writer, so they
+// ran one after another anyway; now they also share the commit. Each runs in
+// a savepoint of its own: one that fails is rolled back alone, as if it had
+// been a transaction of its own. A caller returns only once its work is
+// committed, so durability is unchanged, and a later one sees the earlier
+// ones' writes, as it would have one commit later.
 type groupCommitter struct {
 	store *Store
-	reqs  chan *recordReq
+	reqs  chan *txReq
 	stop  chan struct{}
 	start sync.Once
 	halt  sync.Once
 	wg    sync.WaitGroup
-	// commits counts transactions, for tests.
+	// commits counts database transactions, for tests.
 	commits int
 }
 
 func newGroupCommitter(s *Store) *groupCommitter {
-	return &groupCommitter{store: s, reqs: make(chan *recordReq), stop: make(chan struct{})}
+	return &groupCommitter{store: s, reqs: make(chan *txReq), stop: make(chan struct{})}
 }
 
-// record queues p for the next group commit and waits for its result.
-func (g *groupCommitter) record(ctx context.Context, p store.DeliveryAttemptParams) (*store.Delivery, error) {
+// run runs fn in the next group commit and returns its error once the
+// group is committed. fn must not start another transaction of the store.
+func (g *groupCommitter) run(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	g.start.Do(func() {
 		g.wg.Add(1)
 		go g.loop()
 	})
-	r := &recordReq{ctx: ctx, p: p, done: make(chan struct{})}
+	r := &txReq{ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
 	case g.reqs <- r:
 	case <-g.stop:
-		return nil, errStoreClosed
+		return errStoreClosed
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 	<-r.done
-	return r.d, r.err
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.err
 }
 
-// close stops the loop; records already queued are finished first.
+// close stops the loop once the group in progress is committed.
 func (g *groupCommitter) close() {
 	g.halt.Do(func() { close(g.stop) })
 	g.wg.Wait()
@@ -82,10 +88,12 @@ func (g *groupCommitter) loop() {
 }
 
 // commitGroup begins a transaction for first (waiting for the writer),
-// takes every record that queued meanwhile, and commits them together.
-func (g *groupCommitter) commitGroup(first *recordReq) {
-	group := []*recordReq{first}
-	err := g.store.InSQLTx(first.ctx, func(tx *sql.Tx) error {
+// takes every transaction that queued meanwhile, and commits them together.
+// The database transaction is no caller's: one caller's context ending
+// must not roll back the others' work. Each fn runs with its own context.
+func (g *groupCommitter) commitGroup(first *txReq) {
+	group := []*txReq{first}
+	err := g.store.InSQLTx(context.WithoutCancel(first.ctx), func(tx *sql.Tx) error {
 	drain:
 		for len(group) < maxGroup {
 			select {
@@ -96,8 +104,7 @@ func (g *groupCommitter) commitGroup(first *recordReq) {
 			}
 		}
 		for i, r := range group {
-			var err error
-			if r.d, r.err, err = recordInSavepoint(r.ctx, tx, i, r.p); err != nil {
+			if err := runInSavepoint(tx, i, r); err != nil {
 				return err // the transaction is in doubt: roll it all back
 			}
 		}
@@ -105,30 +112,42 @@ func (g *groupCommitter) commitGroup(first *recordReq) {
 	})
 	g.commits++
 	for _, r := range group {
-		if err != nil {
-			r.d, r.err = nil, err
+		if err != nil && r.err == nil && r.panicked == nil {
+			r.err = err
 		}
 		close(r.done)
 	}
 }
 
-// recordInSavepoint records p inside savepoint number i of tx, rolling
-// back to it if the record fails (err). A savepoint that cannot be taken,
-// rolled back or released leaves the transaction in doubt (fatal).
-func recordInSavepoint(ctx context.Context, tx *sql.Tx, i int, p store.DeliveryAttemptParams) (d *store.Delivery, err, fatal error) {
-	name := fmt.Sprintf("record_%d", i)
-	bg := context.WithoutCancel(ctx)
+// runInSavepoint runs r.fn inside savepoint number i of tx, rolling back to
+// it if fn fails or panics (r.err, r.panicked). A savepoint that cannot be
+// taken, rolled back or released leaves the transaction in doubt: that is
+// the error returned.
+func runInSavepoint(tx *sql.Tx, i int, r *txReq) error {
+	name := fmt.Sprintf("grouped_%d", i)
+	bg := context.WithoutCancel(r.ctx)
 	if _, err := tx.ExecContext(bg, "SAVEPOINT "+name); err != nil {
-		return nil, nil, fmt.Errorf("sqlite: savepoint: %w", err)
+		return fmt.Errorf("sqlite: savepoint: %w", err)
 	}
-	d, err = recordAttempt(ctx, tx, p)
-	if err != nil {
-		if _, rerr := tx.ExecContext(bg, "ROLLBACK TO "+name); rerr != nil {
-			return nil, nil, fmt.Errorf("sqlite: rollback to savepoint: %w", rerr)
+	r.err, r.panicked = callFn(tx, r)
+	if r.err != nil || r.panicked != nil {
+		if _, err := tx.ExecContext(bg, "ROLLBACK TO "+name); err != nil {
+			return fmt.Errorf("sqlite: rollback to savepoint: %w", err)
 		}
 	}
-	if _, rerr := tx.ExecContext(bg, "RELEASE "+name); rerr != nil {
-		return nil, nil, fmt.Errorf("sqlite: release savepoint: %w", rerr)
+	if _, err := tx.ExecContext(bg, "RELEASE "+name); err != nil {
+		return fmt.Errorf("sqlite: release savepoint: %w", err)
 	}
-	return d, err, nil
+	return nil
+}
+
+// callFn calls r.fn, catching a panic so that it reaches r's caller rather
+// than ending the committer.
+func callFn(tx *sql.Tx, r *txReq) (err error, panicked any) {
+	defer func() {
+		if p := recover(); p != nil {
+			panicked = p
+		}
+	}()
+	return r.fn(tx), nil
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -60,6 +61,7 @@ func TestGroupCommitSharesCommits(t *testing.T) {
 		})
 	}()
 	<-hold
+	before := s.group.commits
 	var wg sync.WaitGroup
 	errs := make([]error, n+1)
 	for i := range n + 1 {
@@ -79,7 +81,7 @@ func TestGroupCommitSharesCommits(t *testing.T) {
 		require.NoError(t, errs[i])
 	}
 	require.ErrorIs(t, errs[n], store.ErrNotFound)
-	require.LessOrEqual(t, s.group.commits, 3, "%d records, few commits", n+1)
+	require.LessOrEqual(t, s.group.commits-before, 3, "%d records, few commits", n+1)
 	for _, d := range ds {
 		got, err := s.DeliveryGet(ctx, d.ID)
 		require.NoError(t, err)
@@ -114,6 +116,67 @@ func TestGroupCommitFailedRecordLeavesNoTrace(t *testing.T) {
 
 	_, err = s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
 	require.NoError(t, err, "the store records on after a failed record")
+}
+
+// TestGroupCommitPanicReachesCaller checks that a transaction that panics
+// is rolled back alone and its panic raised in its caller.
+func TestGroupCommitPanicReachesCaller(t *testing.T) {
+	s, ds := pendingDeliveries(t, 1)
+	ctx := context.Background()
+	require.PanicsWithValue(t, "boom", func() {
+		_ = s.InTx(ctx, func(q store.Queries) error {
+			_, err := q.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
+			require.NoError(t, err)
+			panic("boom")
+		})
+	})
+	got, err := s.DeliveryGet(ctx, ds[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, store.DeliveryPending, got.Status, "the panicking transaction's write is rolled back")
+	_, err = s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
+	require.NoError(t, err, "the committer lives on")
+}
+
+// TestGroupCommitCancelledCallerSparesOthers holds the writer while two
+// transactions queue, one of which cancels its own context: only its work
+// is lost.
+func TestGroupCommitCancelledCallerSparesOthers(t *testing.T) {
+	s, ds := pendingDeliveries(t, 2)
+	ctx := context.Background()
+	hold, release := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = s.InSQLTx(ctx, func(*sql.Tx) error {
+			close(hold)
+			<-release
+			return nil
+		})
+	}()
+	<-hold
+	cctx, cancel := context.WithCancel(ctx)
+	errs := make(chan error, 2)
+	go func() {
+		errs <- s.InTx(cctx, func(q store.Queries) error {
+			cancel()
+			_, err := q.DeliveryRecordAttempt(cctx, delivered(ds[0].ID))
+			return err
+		})
+	}()
+	time.Sleep(100 * time.Millisecond)
+	go func() {
+		_, err := s.DeliveryRecordAttempt(ctx, delivered(ds[1].ID))
+		errs <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	first, second := <-errs, <-errs
+	require.True(t, errors.Is(first, context.Canceled) != errors.Is(second, context.Canceled),
+		"exactly one failed, with the cancellation: %v, %v", first, second)
+	got0, err := s.DeliveryGet(ctx, ds[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, store.DeliveryPending, got0.Status)
+	got1, err := s.DeliveryGet(ctx, ds[1].ID)
+	require.NoError(t, err)
+	require.Equal(t, store.DeliveryDelivered, got1.Status, "the other transaction of the group is committed")
 }
 
 func TestGroupCommitAfterClose(t *testing.T) {

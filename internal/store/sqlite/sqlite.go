@@ -105,9 +105,11 @@ func (s *Store) Close() error {
 	return errors.Join(s.reads.Close(), s.db.Close())
 }
 
-// InTx runs fn in one IMMEDIATE transaction.
+// InTx runs fn atomically: in a savepoint of a group commit (see
+// groupCommitter), which behaves as a transaction of its own. It returns
+// once fn's work is committed, or rolled back when fn fails.
 func (s *Store) InTx(ctx context.Context, fn func(q store.Queries) error) error {
-	return s.InSQLTx(ctx, func(tx *sql.Tx) error { return fn(queries{ex: tx, jobs: s.jobs, db: s}) })
+	return s.group.run(ctx, func(tx *sql.Tx) error { return fn(queries{ex: tx, jobs: s.jobs, db: s}) })
 }
 
 // InSQLTx runs fn in one transaction and hands it the raw *sql.Tx, so that
