@@ -23,6 +23,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -244,8 +245,9 @@ type Result struct {
 	DeliverSeconds  float64 `json:"deliverSeconds"`
 	PublishedPerSec float64 `json:"publishedPerSec"`
 	DeliveredPerSec float64 `json:"deliveredPerSec"`
-	// SustainedPerSec is the delivery rate between the 10th and the 90th
-	// percentile of arrivals: the steady state, without ramp-up and tail.
+	// SustainedPerSec is the steady-state rate: over the middle of the
+	// publishing, the lower of events acknowledged and events arrived per
+	// second (see sustained).
 	SustainedPerSec float64 `json:"sustainedPerSec"`
 
 	// Latency runs from the start of the publish request that carried the
@@ -959,7 +961,7 @@ func (r *run) summarise(res *Result, total int, t0, t1 int64, cpu0, cpu1 rusage)
 	res.PublishErrors, res.NoDelivery = int(r.errs.Load()), int(r.noDelivery.Load())
 	res.FirstPublishError = r.firstErr
 	res.Duplicates, res.Unexpected, res.Refused = int(r.dups.Load()), int(r.unexpected.Load()), r.refused.Load()
-	var lat, fromAck, fromDue, arrivals []int64
+	var lat, fromAck, fromDue, acks, arrivals []int64
 	firstStart, lastAck, lastArrival := int64(-1), int64(0), int64(0)
 	for i := range total {
 		rec := r.rec.get(i)
@@ -973,6 +975,7 @@ func (r *run) summarise(res *Result, total int, t0, t1 int64, cpu0, cpu1 rusage)
 			continue
 		}
 		lastAck = max(lastAck, rec.ack)
+		acks = append(acks, rec.ack)
 		a := rec.arrival.Load()
 		if a == 0 {
 			if !r.opts.ReceiverDown {
@@ -1002,7 +1005,7 @@ func (r *run) summarise(res *Result, total int, t0, t1 int64, cpu0, cpu1 rusage)
 			res.DeliveredPerSec = float64(res.Delivered) / res.DeliverSeconds
 		}
 	}
-	res.SustainedPerSec = sustained(arrivals, res.DeliveredPerSec)
+	res.SustainedPerSec = sustained(acks, arrivals, res.DeliveredPerSec)
 	res.Latency, res.LatencyFromAck, res.LatencyFromSchedule = summarise(lat), summarise(fromAck), summarise(fromDue)
 	r.reqMu.Lock()
 	res.PublishRequest = summarise(r.reqDurations)
@@ -1042,19 +1045,29 @@ func cpuOf(a, b rusage, events int, wall int64) *CPU {
 	return c
 }
 
-// sustained is the arrival rate between the 10th and 90th percentile
-// arrivals; with fewer than 100 arrivals, whole.
-func sustained(arrivals []int64, whole float64) float64 {
-	if len(arrivals) < 100 {
+// sustained is the rate the pipeline sustained in its steady state: over
+// the middle of the publishing, from the 10th to the 90th percentile of the
+// acknowledgements, the lower of the events acknowledged and the events
+// that arrived, per second. An arrival rate alone would count a backlog
+// drained once publishing had ended, with nothing left to sign. With fewer
+// than 100 events, whole.
+func sustained(acks, arrivals []int64, whole float64) float64 {
+	if len(acks) < 100 || len(arrivals) < 100 {
 		return whole
 	}
-	sort.Slice(arrivals, func(i, j int) bool { return arrivals[i] < arrivals[j] })
-	lo, hi := len(arrivals)/10, len(arrivals)*9/10
-	span := arrivals[hi] - arrivals[lo]
-	if span <= 0 {
+	slices.Sort(acks)
+	lo, hi := acks[len(acks)/10], acks[len(acks)*9/10]
+	if hi <= lo {
 		return whole
 	}
-	return float64(hi-lo) / (float64(span) / 1e9)
+	acked := len(acks)*9/10 - len(acks)/10
+	arrived := 0
+	for _, a := range arrivals {
+		if a >= lo && a <= hi {
+			arrived++
+		}
+	}
+	return float64(min(acked, arrived)) / (float64(hi-lo) / 1e9)
 }
 
 // summarise returns percentiles of durations in nanoseconds (nearest

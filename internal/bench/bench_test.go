@@ -139,3 +139,20 @@ func TestRunReceiverProcessDown(t *testing.T) {
 	require.NoError(t, WriteText(&out, res))
 	require.True(t, strings.Contains(out.String(), "2 of 2 single publishes answered 202"), out.String())
 }
+
+func TestSustained(t *testing.T) {
+	sec := int64(time.Second)
+	acks := make([]int64, 1000)
+	for i := range acks {
+		acks[i] = int64(i) * sec / 100 // 100 acks per second, over 10 s
+	}
+	keepingUp := make([]int64, len(acks))
+	lagging := make([]int64, len(acks))
+	for i, a := range acks {
+		keepingUp[i] = a + sec/100
+		lagging[i] = 10*sec + int64(i)*sec/1000 // after publishing, drained at 1,000/s
+	}
+	require.InDelta(t, 100, sustained(acks, keepingUp, 0), 1, "delivery keeping up: the publish rate")
+	require.InDelta(t, 0, sustained(acks, lagging, 0), 1, "a backlog drained after publishing is not a sustained rate")
+	require.Equal(t, 42.0, sustained(acks[:50], keepingUp[:50], 42), "too few events: the whole-run rate")
+}

@@ -46,7 +46,7 @@ func WriteText(w io.Writer, res *Result) error {
 	}
 	row("published", "%s events/s (%.2f s, first request → last 202)", fnum(res.PublishedPerSec), res.PublishSeconds)
 	if !c.ReceiverDown {
-		row("delivered", "%s events/s (%.2f s, first request → last arrival); sustained (10–90 %% of arrivals) %s events/s",
+		row("delivered", "%s events/s (%.2f s, first request → last arrival); sustained (min of acked and arrived, 10–90 %% of acks) %s events/s",
 			fnum(res.DeliveredPerSec), res.DeliverSeconds, fnum(res.SustainedPerSec))
 		row("latency", "%s  (publish request start → arrival)", flat(res.Latency))
 		row("latency from 202", "%s  (%s arrived before the 202 was read)", flat(res.LatencyFromAck), groupInt(int64(res.ArrivedBeforeAck)))
