@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -92,16 +93,29 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 			return nil, err
 		}
 		preps[i] = p
+		// Signing is the CPU-bound part of publishing: yield between events
+		// so that the delivery pipeline's short steps (fetching jobs,
+		// committing, sending) are not left waiting for a core until the
+		// scheduler preempts a batch being signed.
+		runtime.Gosched()
 	}
 	out := make([]Published, len(preps))
 	err := s.Store.InTx(ctx, func(q store.Queries) error {
+		var deliveries []store.DeliveryCreateParams
 		for i, p := range preps {
 			var err error
 			if out[i], err = s.store(ctx, q, p); err != nil {
 				return err
 			}
+			if !out[i].Duplicate {
+				deliveries = append(deliveries, p.deliveries...)
+			}
 		}
-		return nil
+		if len(deliveries) == 0 {
+			return nil
+		}
+		_, err := q.DeliveryCreateMany(ctx, deliveries)
+		return err
 	})
 	if err == nil && s.OnPublished != nil {
 		s.OnPublished(countNew(out))
@@ -120,8 +134,9 @@ func countNew(out []Published) (events, deliveries int) {
 	return events, deliveries
 }
 
-// store writes one prepared event and its deliveries, or reports the
-// earlier publish of its TxnID.
+// store writes one prepared event and sets its deliveries' event ID (the
+// caller creates them, the whole batch's at once), or reports the earlier
+// publish of its TxnID.
 func (s *Service) store(ctx context.Context, q store.Queries, p *prepared) (Published, error) {
 	e, err := q.EventCreate(ctx, p.event)
 	if errors.Is(err, store.ErrConflict) {
@@ -132,11 +147,8 @@ func (s *Service) store(ctx context.Context, q store.Queries, p *prepared) (Publ
 	if err != nil {
 		return Published{}, err
 	}
-	for _, d := range p.deliveries {
-		d.EventID = &e.ID
-		if _, err := q.DeliveryCreate(ctx, d); err != nil {
-			return Published{}, err
-		}
+	for i := range p.deliveries {
+		p.deliveries[i].EventID = &e.ID
 	}
 	return Published{TxnID: e.TxnID, Messages: e.Messages, Deliveries: e.Deliveries}, nil
 }
