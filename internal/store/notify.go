@@ -278,6 +278,9 @@ type NotifyQueries interface {
 	// DeliveryCreate stores a pending delivery AND enqueues the job that
 	// sends it, atomically: inside InTx, in the caller's transaction.
 	DeliveryCreate(ctx context.Context, p DeliveryCreateParams) (*Delivery, error)
+	// DeliveryCreateMany is DeliveryCreate for several deliveries, their
+	// jobs enqueued in one insert. It returns them in the order given.
+	DeliveryCreateMany(ctx context.Context, ps []DeliveryCreateParams) ([]*Delivery, error)
 	// DeliveryGet returns a delivery, or ErrNotFound.
 	DeliveryGet(ctx context.Context, id int64) (*Delivery, error)
 	// DeliveryRecordAttempt sets the delivery's new status and, when the

@@ -49,25 +49,62 @@ func (q queries) DeliveryCreate(ctx context.Context, p store.DeliveryCreateParam
 	return q.insertDelivery(ctx, p, nil)
 }
 
+// DeliveryCreateMany stores pending deliveries and enqueues their jobs in
+// one insert, in the same transaction.
+func (q queries) DeliveryCreateMany(ctx context.Context, ps []store.DeliveryCreateParams) ([]*store.Delivery, error) {
+	out := make([]*store.Delivery, 0, len(ps))
+	err := q.withTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		args := make([]river.InsertManyParams, 0, len(ps))
+		for _, p := range ps {
+			d, err := insertDeliveryRow(ctx, tx, p, nil)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+			args = append(args, river.InsertManyParams{Args: jobs.Deliver{DeliveryID: d.ID}, InsertOpts: deliverOpts})
+		}
+		if len(args) == 0 {
+			return nil
+		}
+		if _, err := q.jobs.InsertManyFastTx(ctx, tx, args); err != nil {
+			return fmt.Errorf("sqlite: enqueue %d deliveries: %w", len(args), err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// deliverOpts are the queue options of a delivery job.
+var deliverOpts = &river.InsertOpts{Queue: jobs.QueueDeliveries}
+
 // insertDelivery inserts a delivery row and its queue job atomically.
 func (q queries) insertDelivery(ctx context.Context, p store.DeliveryCreateParams, redrivenFrom *int64) (*store.Delivery, error) {
 	var d *store.Delivery
 	err := q.withTx(ctx, func(tx *sql.Tx) error {
-		row := tx.QueryRowContext(ctx, `INSERT INTO deliveries
-			(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+deliveryColumns,
-			p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, micros(p.CreatedAt), redrivenFrom)
 		var err error
-		if d, err = scanDelivery(row); err != nil {
-			return fmt.Errorf("sqlite: create delivery: %w", translate(err))
+		if d, err = insertDeliveryRow(ctx, tx, p, redrivenFrom); err != nil {
+			return err
 		}
-		_, err = q.jobs.InsertTx(ctx, tx, jobs.Deliver{DeliveryID: d.ID}, &river.InsertOpts{Queue: jobs.QueueDeliveries})
-		if err != nil {
+		if _, err = q.jobs.InsertTx(ctx, tx, jobs.Deliver{DeliveryID: d.ID}, deliverOpts); err != nil {
 			return fmt.Errorf("sqlite: enqueue delivery %d: %w", d.ID, err)
 		}
 		return nil
 	})
 	return d, err
+}
+
+// insertDeliveryRow inserts a pending delivery row, without its job.
+func insertDeliveryRow(ctx context.Context, tx *sql.Tx, p store.DeliveryCreateParams, redrivenFrom *int64) (*store.Delivery, error) {
+	row := tx.QueryRowContext(ctx, `INSERT INTO deliveries
+		(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+deliveryColumns,
+		p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, micros(p.CreatedAt), redrivenFrom)
+	d, err := scanDelivery(row)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: create delivery: %w", translate(err))
+	}
+	return d, nil
 }
 
 // DeliveryGet returns a delivery.

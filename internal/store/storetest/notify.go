@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"testing"
 	"time"
 
@@ -364,6 +365,39 @@ func testEventsAndDeliveries(t *testing.T, newStore NewStore) {
 		left, err := f.s.DeliveryAttemptList(f.ctx, d.ID)
 		require.NoError(t, err)
 		require.Len(t, left, 1)
+	})
+	t.Run("DeliveryCreateMany", func(t *testing.T) {
+		f := newNotifyFixture(t, newStore)
+		s1 := f.subscribe(t, "arn:s1", "https://a.example/hook")
+		s2 := f.subscribe(t, "arn:s2", "https://b.example/hook")
+		var ps []store.DeliveryCreateParams
+		for i, sub := range []*store.Subscription{s1, s2, s1} {
+			ps = append(ps, store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: fmt.Sprint("m", i),
+				MessageType: "Notification", Body: []byte(fmt.Sprint(`{"n":`, i, `}`)), CreatedAt: baseTime})
+		}
+		ds, err := f.s.DeliveryCreateMany(f.ctx, ps)
+		require.NoError(t, err)
+		require.Len(t, ds, 3)
+		for i, d := range ds {
+			got, err := f.s.DeliveryGet(f.ctx, d.ID)
+			require.NoError(t, err)
+			require.Equal(t, ps[i].SubscriptionID, got.SubscriptionID, "in the order given")
+			require.Equal(t, ps[i].MessageID, got.MessageID)
+			require.Equal(t, ps[i].Body, got.Body)
+			require.Equal(t, store.DeliveryPending, got.Status)
+		}
+		none, err := f.s.DeliveryCreateMany(f.ctx, nil)
+		require.NoError(t, err)
+		require.Empty(t, none)
+
+		ps[1].SubscriptionID = 999_999 // no such subscription: nothing of the call is stored
+		before, err := f.s.DeliveryList(f.ctx, store.DeliveryListParams{Limit: 100})
+		require.NoError(t, err)
+		_, err = f.s.DeliveryCreateMany(f.ctx, ps)
+		require.Error(t, err)
+		after, err := f.s.DeliveryList(f.ctx, store.DeliveryListParams{Limit: 100})
+		require.NoError(t, err)
+		require.Len(t, after, len(before))
 	})
 	t.Run("DeliveryRolledBackWithTransaction", func(t *testing.T) {
 		f := newNotifyFixture(t, newStore)
