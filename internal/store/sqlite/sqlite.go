@@ -1,7 +1,11 @@
 // Package sqlite is the embedded SQLite backend of the store, built on the
 // pure-Go modernc.org/sqlite driver: WAL journal, foreign keys on, full
-// synchronous commits, and one connection shared with the job queue (the
-// River SQLite driver's recommendation: SQLite allows one writer at a time).
+// synchronous commits (fdatasync), and one writer connection shared with
+// the job queue (the River SQLite driver's recommendation: SQLite allows
+// one writer at a time). The store's transactions share commits on it
+// (groupCommitter); reads outside transactions use a read-only pool
+// (routed); every connection caches its prepared statements
+// (cachingConnector).
 package sqlite
 
 import (
