@@ -98,9 +98,23 @@ func BenchmarkDeliveryCreate(b *testing.B) {
 }
 
 // BenchmarkPublishRowsInBatchTx is the store work of publishing 100 events
-// with one delivery each, in one transaction as notify.Publish does:
-// 100 × (event + delivery + River job), one commit. Reported per event.
+// with one delivery each in one transaction: 100 × (event + delivery +
+// River job), one commit, the deliveries created in one call as
+// notify.Publish does, or one at a time. Reported per event.
 func BenchmarkPublishRowsInBatchTx(b *testing.B) {
+	for _, many := range []bool{true, false} {
+		name := "DeliveryCreateMany"
+		if !many {
+			name = "DeliveryCreateEach"
+		}
+		b.Run(name, func(b *testing.B) { benchPublishRows(b, many) })
+	}
+}
+
+// benchPublishRows writes 100 events and their deliveries in one
+// transaction, the deliveries (and their jobs) in one call, as a publish
+// does, or one at a time.
+func benchPublishRows(b *testing.B, many bool) {
 	st, acct, sub := benchStore(b)
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -108,6 +122,7 @@ func BenchmarkPublishRowsInBatchTx(b *testing.B) {
 	cpu := cpuTime()
 	for b.Loop() {
 		err := st.InTx(ctx, func(q store.Queries) error {
+			ds := make([]store.DeliveryCreateParams, 0, 100)
 			for range 100 {
 				e, err := q.EventCreate(ctx, eventParams(acct.ID, i))
 				if err != nil {
@@ -116,9 +131,16 @@ func BenchmarkPublishRowsInBatchTx(b *testing.B) {
 				i++
 				d := deliveryParams(sub.ID)
 				d.EventID = &e.ID
-				if _, err := q.DeliveryCreate(ctx, d); err != nil {
-					return err
+				if !many {
+					if _, err := q.DeliveryCreate(ctx, d); err != nil {
+						return err
+					}
 				}
+				ds = append(ds, d)
+			}
+			if many {
+				_, err := q.DeliveryCreateMany(ctx, ds)
+				return err
 			}
 			return nil
 		})
