@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the scenarios of docs/benchmarks.md three times each, one after the
+# other, each after the machine has been quiet (< 5 % busy for 5 s), and
+# writes one JSON result per run into OUT (default ./bench-runs).
+#
+#   go build -o /tmp/ivn ./cmd/ivvy-notify
+#   scripts/bench-runs.sh /tmp/ivn [OUT]
+#
+# Set IVVY_NOTIFY_BENCH_PG to a PostgreSQL URL to add one PostgreSQL run.
+set -euo pipefail
+bin=${1:?usage: scripts/bench-runs.sh BINARY [OUT]}
+out=${2:-bench-runs}
+mkdir -p "$out"
+
+# quiet waits (up to 5 minutes) until the machine was < 5 % busy for 5 s.
+quiet() {
+  local i a b ta tb v idle tot
+  for i in $(seq 1 60); do
+    read -ra a < /proc/stat; sleep 5; read -ra b < /proc/stat
+    ta=0; for v in "${a[@]:1}"; do ta=$((ta + v)); done
+    tb=0; for v in "${b[@]:1}"; do tb=$((tb + v)); done
+    idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )); tot=$((tb - ta))
+    if (( (tot - idle) * 100 / tot < 5 )); then return; fi
+  done
+}
+
+# run NAME ARGS... runs one scenario three times.
+run() {
+  local name=$1 k; shift
+  for k in 1 2 3; do
+    quiet
+    echo "$(date +%T) $name-$k" >&2
+    "$bin" bench "$@" --json --quiet > "$out/$name-$k.json"
+  done
+}
+
+run a --events 10000
+run c --events 10000 --rate-of-ceiling 0.5 --batch 1 --concurrency 32
+run b --events 100000
+run d --events 200000 --batch 100 --concurrency 16 --receiver-down --hold 30s --probes 30
+if [[ -n ${IVVY_NOTIFY_BENCH_PG:-} ]]; then
+  quiet
+  "$bin" bench --events 10000 --database-url "$IVVY_NOTIFY_BENCH_PG" --json --quiet > "$out/p-1.json"
+fi
