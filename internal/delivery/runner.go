@@ -23,7 +23,7 @@ const (
 	// (SQLite has no LISTEN/NOTIFY, so polling is how new jobs are seen).
 	DefaultFetchPollInterval = 10 * time.Millisecond
 	// DefaultFetchCooldown is the least time between two fetches.
-	DefaultFetchCooldown = 2 * time.Millisecond
+	DefaultFetchCooldown = 5 * time.Millisecond
 	// DefaultMaxInFlight is each subscription's limit of requests in flight.
 	DefaultMaxInFlight = 4
 	// DefaultRetention is how long attempts stay in the attempt log.
@@ -73,7 +73,7 @@ type Config struct {
 	Logger *slog.Logger
 	// FetchPollInterval is how often the queue is polled; default 10 ms.
 	FetchPollInterval time.Duration
-	// FetchCooldown is the least time between fetches; default 2 ms.
+	// FetchCooldown is the least time between fetches; default 5 ms.
 	FetchCooldown time.Duration
 	// Poster sends the attempts; default NewSender(Policy, RequestTimeout).
 	Poster Poster
