@@ -6,7 +6,8 @@
 #   go build -o /tmp/ivn ./cmd/ivvy-notify
 #   scripts/bench-runs.sh /tmp/ivn [OUT]
 #
-# Set IVVY_NOTIFY_BENCH_PG to a PostgreSQL URL to add one PostgreSQL run.
+# SCENARIOS picks the scenarios (default "a c b d"); set IVVY_NOTIFY_BENCH_PG
+# to a PostgreSQL URL to add one PostgreSQL run (p).
 set -euo pipefail
 bin=${1:?usage: scripts/bench-runs.sh BINARY [OUT]}
 out=${2:-bench-runs}
@@ -34,10 +35,15 @@ run() {
   done
 }
 
-run a --events 10000
-run c --events 10000 --rate-of-ceiling 0.5 --batch 1 --concurrency 32
-run b --events 100000
-run d --events 200000 --batch 100 --concurrency 16 --receiver-down --hold 30s --probes 30
+for s in ${SCENARIOS:-a c b d}; do
+  case $s in
+  a) run a --events 10000 ;;
+  b) run b --events 100000 ;;
+  c) run c --events 10000 --rate-of-ceiling 0.5 --batch 1 --concurrency 32 ;;
+  d) run d --events 200000 --batch 100 --concurrency 16 --receiver-down --hold 30s --probes 30 ;;
+  *) echo "unknown scenario $s" >&2; exit 2 ;;
+  esac
+done
 if [[ -n ${IVVY_NOTIFY_BENCH_PG:-} ]]; then
   quiet
   "$bin" bench --events 10000 --database-url "$IVVY_NOTIFY_BENCH_PG" --json --quiet > "$out/p-1.json"

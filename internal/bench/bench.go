@@ -212,8 +212,14 @@ type Result struct {
 	Machine Machine   `json:"machine"`
 	Config  RunConfig `json:"config"`
 	// Ceiling is the signing ceiling, measured after setup and before the
-	// load; nil when skipped.
-	Ceiling *Ceiling `json:"ceiling"`
+	// load; nil when skipped. CeilingAfter is the same measured again
+	// right after the load (not with ReceiverDown): a virtual machine's
+	// speed can change within minutes, and a ratio to a ceiling measured
+	// in a slow minute would flatter a load run in a fast one.
+	// CeilingEventsPerSec, the mean of the two, is what ratios use.
+	Ceiling             *Ceiling `json:"ceiling"`
+	CeilingAfter        *Ceiling `json:"ceilingAfter,omitempty"`
+	CeilingEventsPerSec float64  `json:"ceilingEventsPerSec,omitempty"`
 
 	// Sent events were in publish requests; Published were acknowledged
 	// (202) with one delivery each; PublishErrors were in requests that
@@ -275,15 +281,15 @@ type Result struct {
 	OtherCPUCores float64 `json:"otherCPUCores"`
 	ReceiverCPU   *CPU    `json:"receiverCPU,omitempty"`
 	// SigningShare estimates the part of CPU spent on RSA signatures:
-	// 2 × events × the ceiling's CPU per signature / CPU.
+	// 2 × events × the ceilings' mean CPU per signature / CPU.
 	SigningShare float64 `json:"signingShare"`
 	// PeakRSSMB is this process's peak resident set (getrusage Maxrss),
 	// setup and ceiling included.
 	PeakRSSMB         float64 `json:"peakRSSMB"`
 	ReceiverPeakRSSMB float64 `json:"receiverPeakRSSMB,omitempty"`
 
-	// DeliveredOverCeiling is DeliveredPerSec / Ceiling.EventsPerSec;
-	// SustainedOverCeiling is SustainedPerSec / Ceiling.EventsPerSec.
+	// DeliveredOverCeiling is DeliveredPerSec / CeilingEventsPerSec;
+	// SustainedOverCeiling is SustainedPerSec / CeilingEventsPerSec.
 	DeliveredOverCeiling float64 `json:"deliveredOverCeiling"`
 	SustainedOverCeiling float64 `json:"sustainedOverCeiling"`
 
@@ -403,6 +409,13 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 	if err := r.load(ctx, res); err != nil {
 		return nil, err
 	}
+	if res.Ceiling != nil && !opts.ReceiverDown {
+		r.progressf("measuring the signing ceiling again for %s…", opts.CeilingDuration)
+		if res.CeilingAfter, err = MeasureCeiling(ctx, opts.CeilingDuration); err != nil {
+			return nil, err
+		}
+	}
+	res.applyCeilings()
 	return res, nil
 }
 

@@ -89,6 +89,10 @@ func WriteText(w io.Writer, res *Result) error {
 	if ce := res.Ceiling; ce != nil {
 		row("signing ceiling", "%s signatures/s with %d goroutines over %.1f s (%.3f ms CPU each) → %s events/s; other processes %.2f cores",
 			fnum(ce.SignaturesPerSec), ce.Workers, ce.Seconds, ce.CPUPerSignatureMs, fnum(ce.EventsPerSec), ce.OtherCPUCores)
+		if a := res.CeilingAfter; a != nil {
+			row("", "after the load: %s signatures/s (%.3f ms CPU each) → %s events/s; ratios use the mean, %s events/s",
+				fnum(a.SignaturesPerSec), a.CPUPerSignatureMs, fnum(a.EventsPerSec), fnum(res.CeilingEventsPerSec))
+		}
 		if !c.ReceiverDown {
 			row("delivered / ceiling", "%.2f (sustained %.2f)", res.DeliveredOverCeiling, res.SustainedOverCeiling)
 		}

@@ -71,15 +71,32 @@ func (r *run) summarise(res *Result, total int, t0, t1 int64, cpu0, cpu1 rusage)
 	}
 	res.CPU = *cpuOf(cpu0, cpu1, events, t1-t0)
 	res.PeakRSSMB = float64(cpu1.maxRSSKB) / 1024
-	if c := res.Ceiling; c != nil && c.EventsPerSec > 0 {
-		res.DeliveredOverCeiling = res.DeliveredPerSec / c.EventsPerSec
-		res.SustainedOverCeiling = res.SustainedPerSec / c.EventsPerSec
-		if cpu := cpu1.cpu() - cpu0.cpu(); cpu > 0 {
-			res.SigningShare = 2 * float64(events) * c.CPUPerSignatureMs / (cpu.Seconds() * 1e3)
-		}
-	}
 	if r.logs != nil {
 		res.LogWarnings, res.LogSample = r.logs.state.snapshot()
+	}
+}
+
+// applyCeilings sets the ratios to the ceiling: the mean of the ceilings
+// measured before and after the load (only the first when there is no
+// second).
+func (res *Result) applyCeilings() {
+	c := res.Ceiling
+	if c == nil || c.EventsPerSec <= 0 {
+		return
+	}
+	perSec, perSig := c.EventsPerSec, c.CPUPerSignatureMs
+	if a := res.CeilingAfter; a != nil && a.EventsPerSec > 0 {
+		perSec, perSig = (perSec+a.EventsPerSec)/2, (perSig+a.CPUPerSignatureMs)/2
+	}
+	res.CeilingEventsPerSec = perSec
+	res.DeliveredOverCeiling = res.DeliveredPerSec / perSec
+	res.SustainedOverCeiling = res.SustainedPerSec / perSec
+	events := res.Delivered
+	if res.Config.ReceiverDown {
+		events = res.Published
+	}
+	if cpu := res.CPU.UserSeconds + res.CPU.SysSeconds; cpu > 0 {
+		res.SigningShare = 2 * float64(events) * perSig / (cpu * 1e3)
 	}
 }
 
