@@ -39,6 +39,22 @@ func pendingDeliveries(t *testing.T, n int) (*Store, []*store.Delivery) {
 	return s, ds
 }
 
+// holdWriter holds the writer connection in a transaction of its own,
+// bypassing the group committer, until release is closed.
+func holdWriter(t *testing.T, s *Store) (release chan struct{}) {
+	t.Helper()
+	hold, release := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = s.InSQLTx(context.Background(), func(*sql.Tx) error {
+			close(hold)
+			<-release
+			return nil
+		})
+	}()
+	<-hold
+	return release
+}
+
 func delivered(id int64) store.DeliveryAttemptParams {
 	return store.DeliveryAttemptParams{ID: id, Status: store.DeliveryDelivered, At: time.Now(),
 		Attempt: &store.Attempt{StartedAt: time.Now(), Duration: time.Millisecond, StatusCode: 200, Outcome: "delivered"}}
@@ -52,15 +68,7 @@ func TestGroupCommitSharesCommits(t *testing.T) {
 	s, ds := pendingDeliveries(t, n)
 	ctx := context.Background()
 
-	hold, release := make(chan struct{}), make(chan struct{})
-	go func() {
-		_ = s.InSQLTx(ctx, func(*sql.Tx) error {
-			close(hold)
-			<-release
-			return nil
-		})
-	}()
-	<-hold
+	release := holdWriter(t, s)
 	before := s.group.commits
 	var wg sync.WaitGroup
 	errs := make([]error, n+1)
@@ -143,15 +151,7 @@ func TestGroupCommitPanicReachesCaller(t *testing.T) {
 func TestGroupCommitCancelledCallerSparesOthers(t *testing.T) {
 	s, ds := pendingDeliveries(t, 2)
 	ctx := context.Background()
-	hold, release := make(chan struct{}), make(chan struct{})
-	go func() {
-		_ = s.InSQLTx(ctx, func(*sql.Tx) error {
-			close(hold)
-			<-release
-			return nil
-		})
-	}()
-	<-hold
+	release := holdWriter(t, s)
 	cctx, cancel := context.WithCancel(ctx)
 	errs := make(chan error, 2)
 	go func() {
