@@ -30,6 +30,10 @@ func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		_ = conn.Close()
 		return nil, errors.New("sqlite: the driver's connection lacks a context-aware interface")
 	}
+	if err := enableQPSG(conn); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
 	return &cachingConn{innerConn: inner, stmts: map[string]*cachedStmt{}}, nil
 }
 
