@@ -72,8 +72,8 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 
 // AccountSetPolicy sets or clears the account's delivery policy.
 func (q queries) AccountSetPolicy(ctx context.Context, id int64, policy []byte) (*store.Account, error) {
-	a, err := scanAccount(q.ex.QueryRowContext(ctx,
-		`UPDATE accounts SET delivery_policy = ? WHERE id = ? RETURNING `+accountColumns, nullBytes(policy), id))
+	a, err := returning(ctx, q, scanAccount,
+		`UPDATE accounts SET delivery_policy = ? WHERE id = ? RETURNING `+accountColumns, nullBytes(policy), id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: set account policy: %w", translate(err))
 	}

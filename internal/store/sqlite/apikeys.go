@@ -16,11 +16,10 @@ func (q queries) APIKeyCreate(ctx context.Context, p store.APIKeyCreateParams) (
 	if p.UserID != nil {
 		userID = sql.NullInt64{Int64: *p.UserID, Valid: true}
 	}
-	row := q.ex.QueryRowContext(ctx,
+	k, err := returning(ctx, q, scanAPIKey,
 		`INSERT INTO api_keys (account_id, key, secret_sealed, user_id, is_primary, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?) RETURNING `+apiKeyColumns,
 		p.AccountID, p.Key, p.SecretSealed, userID, p.Primary, micros(p.CreatedAt))
-	k, err := scanAPIKey(row)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: create api key: %w", translate(err))
 	}
@@ -49,11 +48,10 @@ func (q queries) APIKeyListByAccount(ctx context.Context, accountID int64) ([]*s
 
 // APIKeyRevoke marks a key revoked, keeping the first revocation time.
 func (q queries) APIKeyRevoke(ctx context.Context, p store.APIKeyRevokeParams) (*store.APIKey, error) {
-	row := q.ex.QueryRowContext(ctx,
+	k, err := returning(ctx, q, scanAPIKey,
 		`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?)
 		 WHERE account_id = ? AND key = ? RETURNING `+apiKeyColumns,
 		micros(p.RevokedAt), p.AccountID, p.Key)
-	k, err := scanAPIKey(row)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: revoke api key: %w", translate(err))
 	}

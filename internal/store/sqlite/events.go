@@ -27,11 +27,10 @@ func scanEvent(s scanner) (*store.Event, error) {
 
 // EventCreate stores an event.
 func (q queries) EventCreate(ctx context.Context, p store.EventCreateParams) (*store.Event, error) {
-	row := q.ex.QueryRowContext(ctx, `INSERT INTO events
+	e, err := returning(ctx, q, scanEvent, `INSERT INTO events
 		(account_id, txn_id, subject, body, source_type, source_info, messages, deliveries, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+eventColumns,
 		p.AccountID, p.TxnID, p.Subject, p.Body, p.SourceType, p.SourceInfo, p.Messages, p.Deliveries, micros(p.CreatedAt))
-	e, err := scanEvent(row)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: create event: %w", translate(err))
 	}

@@ -69,3 +69,27 @@ func TestReadPoolCannotWrite(t *testing.T) {
 	_, err = s.reads.ExecContext(ctx, `INSERT INTO accounts (name, created_at) VALUES ('x', 0)`)
 	require.ErrorContains(t, err, "readonly")
 }
+
+// TestWritesOutsideTransactionsAreGroupCommitted checks that a write made
+// outside a transaction goes through the group committer (and so commits
+// with synchronous=FULL), and that a write returning rows is refused
+// there rather than committed at the connection's NORMAL setting.
+func TestWritesOutsideTransactionsAreGroupCommitted(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = s.Migrate(ctx)
+	require.NoError(t, err)
+
+	before := s.group.commits
+	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "a", CreatedAt: time.Now()})
+	require.NoError(t, err)
+	_, err = s.AccountSetPolicy(ctx, a.ID, []byte(`{"healthyRetryPolicy":{}}`))
+	require.NoError(t, err)
+	require.Equal(t, before+2, s.group.commits, "each write was a group commit")
+
+	require.PanicsWithValue(t,
+		`sqlite: "UPDATE accounts SET name = 'b' RETURNING"… returns rows of a write outside a transaction: use returning`,
+		func() { s.queries.ex.QueryRowContext(ctx, `UPDATE accounts SET name = 'b' RETURNING id`) })
+}

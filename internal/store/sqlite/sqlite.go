@@ -79,7 +79,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	reads.SetConnMaxIdleTime(0)
 	s := &Store{db: db, reads: reads}
 	s.group = newGroupCommitter(s)
-	s.queries = queries{ex: routed{w: db, r: reads}, jobs: inserter, db: s}
+	s.queries = queries{ex: routed{r: reads, group: s.group}, jobs: inserter, db: s}
 	return s, nil
 }
 
@@ -91,7 +91,7 @@ func dsn(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "synchronous(NORMAL)") // FULL for the store's commits: see syncedWrites
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
@@ -117,9 +117,21 @@ func (s *Store) InTx(ctx context.Context, fn func(q store.Queries) error) error 
 }
 
 // InSQLTx runs fn in one transaction and hands it the raw *sql.Tx, so that
-// code which must share the transaction (the job queue's inserts) can.
+// code which must share the transaction (the job queue's inserts) can. The
+// commit is synced (synchronous=FULL): see syncedWrites.
 func (s *Store) InSQLTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: writer: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, syncFull); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", syncFull, err)
+	}
+	// Back to the job queue's setting once this transaction is over; if that
+	// fails the connection only stays slower, never less durable.
+	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), syncNormal) }()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
@@ -138,6 +150,26 @@ func (s *Store) InSQLTx(ctx context.Context, fn func(tx *sql.Tx) error) (err err
 	}
 	return nil
 }
+
+// syncedWrites: the store's own transactions commit with
+// synchronous=FULL, which syncs the write-ahead log (fdatasync) before the
+// commit returns, so what a caller was told is stored survives a power
+// loss. The job queue's own bookkeeping — River marking a job running,
+// completed or snoozed, which it commits several hundred times a second
+// under load — runs at the connection's default, synchronous=NORMAL: its
+// commits reach the operating system (they survive the process being
+// killed) but are synced only by the next synced commit or checkpoint.
+// A sync covers every earlier frame of the log, so the state after a power
+// loss is always a prefix of the commits, and at worst River's last
+// bookkeeping is undone: a job counted running or done runs again, finds
+// its delivery's stored status (synced) and does nothing, or tries again
+// — the at-least-once SNS promises, never a lost delivery. PRAGMA
+// synchronous has no effect inside a transaction, so it is set before
+// BEGIN on the writer connection and set back after.
+const (
+	syncFull   = "PRAGMA synchronous = FULL"
+	syncNormal = "PRAGMA synchronous = NORMAL"
+)
 
 // execer is what both *sql.DB and *sql.Tx offer.
 type execer interface {

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -74,7 +75,13 @@ func TestPragmas(t *testing.T) {
 	require.Equal(t, 1, fk)
 	var sync int
 	require.NoError(t, s.DB().QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync))
-	require.Equal(t, 2, sync, "synchronous=FULL")
+	require.Equal(t, 1, sync, "synchronous=NORMAL for the job queue's own commits")
+	require.NoError(t, s.InSQLTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync)
+	}))
+	require.Equal(t, 2, sync, "synchronous=FULL for the store's")
+	require.NoError(t, s.DB().QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync))
+	require.Equal(t, 1, sync, "and back to NORMAL after")
 }
 
 func TestOpenBadPath(t *testing.T) {
