@@ -6,8 +6,10 @@
 #   go build -o /tmp/ivn ./cmd/ivvy-notify
 #   scripts/bench-runs.sh /tmp/ivn [OUT]
 #
-# SCENARIOS picks the scenarios (default "a c b d"); set IVVY_NOTIFY_BENCH_PG
-# to a PostgreSQL URL to add one PostgreSQL run (p).
+# SCENARIOS picks the scenarios (default "a c b d"), RUNS how many runs of
+# each (default 3, and RUNS_C for (c), whose latency varies most from run
+# to run); set IVVY_NOTIFY_BENCH_PG to a PostgreSQL URL to add one
+# PostgreSQL run (p).
 set -euo pipefail
 bin=${1:?usage: scripts/bench-runs.sh BINARY [OUT]}
 out=${2:-bench-runs}
@@ -25,10 +27,11 @@ quiet() {
   done
 }
 
-# run NAME ARGS... runs one scenario three times.
+# run NAME ARGS... runs one scenario RUNS times (RUNS_C for c).
 run() {
-  local name=$1 k; shift
-  for k in 1 2 3; do
+  local name=$1 k n=${RUNS:-3}; shift
+  [[ $name == c ]] && n=${RUNS_C:-$n}
+  for k in $(seq 1 "$n"); do
     quiet
     echo "$(date +%T) $name-$k" >&2
     "$bin" bench "$@" --json --quiet > "$out/$name-$k.json"
