@@ -97,7 +97,9 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 		// so that the delivery pipeline's short steps (fetching jobs,
 		// committing, sending) are not left waiting for a core until the
 		// scheduler preempts a batch being signed.
-		runtime.Gosched()
+		if i < len(events)-1 {
+			runtime.Gosched()
+		}
 	}
 	out := make([]Published, len(preps))
 	err := s.Store.InTx(ctx, func(q store.Queries) error {
