@@ -10,6 +10,8 @@ import (
 
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
 	"github.com/ivvy-notify/ivvy-notify/internal/delivery"
+	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
+	"github.com/ivvy-notify/ivvy-notify/internal/jobwake"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/sqlite"
 )
@@ -59,7 +61,9 @@ func (b sqliteBackend) NewRunner(cfg delivery.Config) (Runner, error) {
 	if err := b.ReleaseOrphanedJobs(context.Background()); err != nil {
 		return nil, err
 	}
-	return delivery.New(riversqlite.New(b.DB()), b.Store, cfg)
+	wake := jobwake.NewListener()
+	b.OnJobsCommitted(func() { wake.Notify(jobs.QueueDeliveries) })
+	return delivery.New(jobwake.Driver(riversqlite.New(b.DB()), wake), b.Store, cfg)
 }
 
 func (b sqliteBackend) Name() string { return "SQLite (" + sqlite.FileName + " in the data directory)" }

@@ -70,6 +70,7 @@ func (q queries) DeliveryCreateMany(ctx context.Context, ps []store.DeliveryCrea
 		if _, err := q.jobs.InsertManyFastTx(ctx, tx, args); err != nil {
 			return fmt.Errorf("sqlite: enqueue %d deliveries: %w", len(args), err)
 		}
+		q.db.jobsEnqueued.Store(true)
 		return nil
 	})
 	return out, err
@@ -89,6 +90,7 @@ func (q queries) insertDelivery(ctx context.Context, p store.DeliveryCreateParam
 		if _, err = q.jobs.InsertTx(ctx, tx, jobs.Deliver{DeliveryID: d.ID}, deliverOpts); err != nil {
 			return fmt.Errorf("sqlite: enqueue delivery %d: %w", d.ID, err)
 		}
+		q.db.jobsEnqueued.Store(true)
 		return nil
 	})
 	return d, err

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -22,6 +23,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
+	"github.com/ivvy-notify/ivvy-notify/internal/jobwake"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
 )
 
@@ -35,6 +37,10 @@ type Store struct {
 	reads *sql.DB
 	// group commits concurrent deliveries' attempt records together.
 	group *groupCommitter
+	// jobsEnqueued is set by a transaction that enqueued jobs; the next
+	// commit clears it and calls jobsCommitted.
+	jobsEnqueued  atomic.Bool
+	jobsCommitted atomic.Pointer[func()]
 	queries
 }
 
@@ -63,7 +69,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	inserter, err := river.NewClient(riversqlite.New(db), &river.Config{})
+	// The store tells the job queue itself when jobs commit (OnJobsCommitted):
+	// the inserting client writes no notifications.
+	inserter, err := river.NewClient(jobwake.Driver(riversqlite.New(db), nil), &river.Config{})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: job queue: %w", err)
@@ -148,6 +156,11 @@ func (s *Store) InSQLTx(ctx context.Context, fn func(tx *sql.Tx) error) (err err
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", translate(err))
 	}
+	if s.jobsEnqueued.Swap(false) {
+		if fn := s.jobsCommitted.Load(); fn != nil {
+			(*fn)()
+		}
+	}
 	return nil
 }
 
@@ -170,6 +183,13 @@ const (
 	syncFull   = "PRAGMA synchronous = FULL"
 	syncNormal = "PRAGMA synchronous = NORMAL"
 )
+
+// OnJobsCommitted sets fn to be called after each commit of jobs to the
+// queue (a spurious call now and then is possible: after a commit whose
+// enqueuing savepoint was rolled back). fn must not block: it runs while the
+// writer waits. The job queue uses it to fetch at once rather than at its
+// next poll (see package jobwake).
+func (s *Store) OnJobsCommitted(fn func()) { s.jobsCommitted.Store(&fn) }
 
 // execer is what both *sql.DB and *sql.Tx offer.
 type execer interface {
