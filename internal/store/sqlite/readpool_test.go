@@ -32,11 +32,7 @@ func TestIsSelect(t *testing.T) {
 func TestReadsDoNotWaitForTheWriter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
-	require.NoError(t, err)
-	defer s.Close()
-	_, err = s.Migrate(ctx)
-	require.NoError(t, err)
+	s := migratedStore(t)
 	first, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "first", CreatedAt: time.Now()})
 	require.NoError(t, err)
 
@@ -61,12 +57,8 @@ func TestReadsDoNotWaitForTheWriter(t *testing.T) {
 
 func TestReadPoolCannotWrite(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
-	require.NoError(t, err)
-	defer s.Close()
-	_, err = s.Migrate(ctx)
-	require.NoError(t, err)
-	_, err = s.reads.ExecContext(ctx, `INSERT INTO accounts (name, created_at) VALUES ('x', 0)`)
+	s := migratedStore(t)
+	_, err := s.reads.ExecContext(ctx, `INSERT INTO accounts (name, created_at) VALUES ('x', 0)`)
 	require.ErrorContains(t, err, "readonly")
 }
 
@@ -76,11 +68,7 @@ func TestReadPoolCannotWrite(t *testing.T) {
 // there rather than committed at the connection's NORMAL setting.
 func TestWritesOutsideTransactionsAreGroupCommitted(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
-	require.NoError(t, err)
-	defer s.Close()
-	_, err = s.Migrate(ctx)
-	require.NoError(t, err)
+	s := migratedStore(t)
 
 	before := s.group.commits
 	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "a", CreatedAt: time.Now()})
@@ -92,4 +80,16 @@ func TestWritesOutsideTransactionsAreGroupCommitted(t *testing.T) {
 	require.PanicsWithValue(t,
 		`sqlite: "UPDATE accounts SET name = 'b' RETURNING"… returns rows of a write outside a transaction: use returning`,
 		func() { s.queries.ex.QueryRowContext(ctx, `UPDATE accounts SET name = 'b' RETURNING id`) })
+}
+
+// migratedStore opens a migrated store in a temporary directory.
+func migratedStore(t *testing.T) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	_, err = s.Migrate(ctx)
+	require.NoError(t, err)
+	return s
 }
