@@ -19,8 +19,10 @@ import (
 const (
 	// DefaultMaxWorkers is how many deliveries one node sends at once.
 	DefaultMaxWorkers = 50
-	// DefaultFetchPollInterval is how often the queue is polled for work
-	// (SQLite has no LISTEN/NOTIFY, so polling is how new jobs are seen).
+	// DefaultFetchPollInterval is how often the queue is polled for work:
+	// the backstop for retries coming due and for jobs whose commit did
+	// not wake the producer (on SQLite the store wakes it, see package
+	// jobwake; PostgreSQL notifies at most once per 100 ms).
 	DefaultFetchPollInterval = 10 * time.Millisecond
 	// DefaultFetchCooldown is the least time between two fetches.
 	DefaultFetchCooldown = 5 * time.Millisecond
