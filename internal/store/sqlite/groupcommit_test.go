@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -18,11 +17,7 @@ import (
 func pendingDeliveries(t *testing.T, n int) (*Store, []*store.Delivery) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	_, err = s.Migrate(ctx)
-	require.NoError(t, err)
+	s := migratedStore(t)
 	now := time.Now()
 	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "Acme", CreatedAt: now})
 	require.NoError(t, err)
