@@ -93,14 +93,21 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // dsn builds the driver's data source name: WAL so readers never block the
 // writer, foreign keys enforced, FULL sync so an acknowledged commit
-// survives power loss, a busy timeout, and IMMEDIATE transactions so a
-// writer takes the lock up front instead of failing to upgrade later.
+// survives power loss, a busy timeout, IMMEDIATE transactions so a writer
+// takes the lock up front instead of failing to upgrade later, and
+// temporary storage in memory. The last matters for group commits: every
+// transaction of a group is a savepoint, whose undo copies of the pages it
+// changes (the statement journal) SQLite otherwise spills to a new
+// temporary file once they pass 64 KiB — a file created, written and
+// deleted in almost every group commit (1.5 % of all CPU at half the
+// signing ceiling).
 func dsn(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)") // FULL for the store's commits: see syncedWrites
 	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }

@@ -82,6 +82,9 @@ func TestPragmas(t *testing.T) {
 	require.Equal(t, 2, sync, "synchronous=FULL for the store's")
 	require.NoError(t, s.DB().QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync))
 	require.Equal(t, 1, sync, "and back to NORMAL after")
+	var temp int
+	require.NoError(t, s.DB().QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&temp))
+	require.Equal(t, 2, temp, "savepoints' statement journals kept in memory, not spilled to temporary files")
 }
 
 func TestOpenBadPath(t *testing.T) {
