@@ -23,7 +23,7 @@ import (
 const (
 	// fairWorkers is --delivery-workers: few enough that a black hole
 	// holding every worker would starve everyone else, were it not for the
-	// per-subscription in-flight limit (fairMaxInFlight, the default).
+	// per-subscription in-flight limit (fairMaxInFlight).
 	fairWorkers     = 8
 	fairMaxInFlight = 4
 	// fairTimeout is --delivery-timeout: how long the black hole holds a

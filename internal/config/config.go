@@ -127,7 +127,7 @@ func Default() Config {
 		DeliveryTimeout:  15 * time.Second,
 		DeliveryWorkers:  50,
 		DeliveryPolicy:   "default",
-		MaxInFlight:      4,
+		MaxInFlight:      8,
 		AttemptRetention: 30 * 24 * time.Hour,
 	}
 }

@@ -27,7 +27,12 @@ const (
 	// DefaultFetchCooldown is the least time between two fetches.
 	DefaultFetchCooldown = 5 * time.Millisecond
 	// DefaultMaxInFlight is each subscription's limit of requests in flight.
-	DefaultMaxInFlight = 4
+	// SNS itself sets none; the limit keeps a slow or dead endpoint from
+	// holding every worker (with 50 workers, it takes seven at once). It
+	// also caps one subscription's rate at MaxInFlight ÷ request time: 4
+	// held a fast receiver's deliveries behind publishing on a busy node
+	// (docs/benchmarks.md), 8 did not.
+	DefaultMaxInFlight = 8
 	// DefaultRetention is how long attempts stay in the attempt log.
 	DefaultRetention = 30 * 24 * time.Hour
 	// infraMaxAttempts bounds River's own retries, which happen only when
