@@ -24,12 +24,13 @@ func (q queries) AccountCreate(ctx context.Context, p store.AccountCreateParams)
 
 // AccountGet returns one account.
 func (q queries) AccountGet(ctx context.Context, id int64) (*store.Account, error) {
-	row := q.ex.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id)
-	a, err := scanAccount(row)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: account %d: %w", id, translate(err))
-	}
-	return a, nil
+	return lookup(q, lookupKey{kind: lookupAccount, id: id}, func() (*store.Account, error) {
+		a, err := scanAccount(q.ex.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: account %d: %w", id, translate(err))
+		}
+		return a, nil
+	}, copyOf)
 }
 
 // AccountList returns every account in ID order.

@@ -85,8 +85,14 @@ func TestWritesOutsideTransactionsAreGroupCommitted(t *testing.T) {
 // migratedStore opens a migrated store in a temporary directory.
 func migratedStore(t *testing.T) *Store {
 	t.Helper()
+	return migratedStoreAt(t, filepath.Join(t.TempDir(), FileName))
+}
+
+// migratedStoreAt opens a store at path and applies the migrations.
+func migratedStoreAt(t *testing.T, path string) *Store {
+	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
+	s, err := Open(ctx, path)
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	_, err = s.Migrate(ctx)

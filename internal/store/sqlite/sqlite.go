@@ -4,7 +4,8 @@
 // the job queue (the River SQLite driver's recommendation: SQLite allows
 // one writer at a time). The store's transactions share commits on it
 // (groupCommitter); reads outside transactions use a read-only pool
-// (routed); every connection caches its prepared statements
+// (routed), and the rows every publish and delivery reads are cached
+// (lookupCache); every connection caches its prepared statements
 // (cachingConnector).
 package sqlite
 
@@ -41,6 +42,9 @@ type Store struct {
 	// commit clears it and calls jobsCommitted.
 	jobsEnqueued  atomic.Bool
 	jobsCommitted atomic.Pointer[func()]
+	// lookups caches accounts, keys, topics and subscriptions for reads
+	// outside transactions; the writer's connections keep it exact.
+	lookups *lookupCache
 	queries
 }
 
@@ -62,7 +66,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// durability, without waiting for the file's timestamps to be written.
 	// Where it is unavailable the driver keeps fsync(2).
 	_, _ = sqlite.Fdatasync(true)
-	db := sql.OpenDB(cachingConnector{base})
+	lookups := &lookupCache{}
+	db := sql.OpenDB(cachingConnector{Connector: base, lookups: lookups})
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	if err := db.PingContext(ctx); err != nil {
@@ -81,11 +86,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s for reading: %w", path, err)
 	}
-	reads := sql.OpenDB(cachingConnector{readBase})
+	reads := sql.OpenDB(cachingConnector{Connector: readBase})
 	reads.SetMaxOpenConns(readConns)
 	reads.SetMaxIdleConns(readConns)
 	reads.SetConnMaxIdleTime(0)
-	s := &Store{db: db, reads: reads}
+	s := &Store{db: db, reads: reads, lookups: lookups}
 	s.group = newGroupCommitter(s)
 	s.queries = queries{ex: routed{r: reads, group: s.group}, jobs: inserter, db: s}
 	return s, nil

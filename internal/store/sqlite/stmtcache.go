@@ -17,7 +17,13 @@ const maxCachedStatements = 256
 // prepares, runs and finalizes each ExecContext and QueryContext, and on a
 // busy server parsing SQL was a sixth of the CPU, all of it spent holding
 // the one connection everyone waits for.
-type cachingConnector struct{ driver.Connector }
+//
+// With lookups set (the writer's connector), its connections also report
+// changes to the lookup cache.
+type cachingConnector struct {
+	driver.Connector
+	lookups *lookupCache
+}
 
 // Connect implements driver.Connector.
 func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -34,7 +40,15 @@ func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		_ = conn.Close()
 		return nil, err
 	}
-	return &cachingConn{innerConn: inner, stmts: map[string]*cachedStmt{}}, nil
+	cc := &cachingConn{innerConn: inner, stmts: map[string]*cachedStmt{}, afterWrite: func() {}}
+	if c.lookups != nil {
+		if !c.lookups.watch(conn) {
+			_ = conn.Close()
+			return nil, errors.New("sqlite: the driver's connection cannot report changes (no hooks)")
+		}
+		cc.afterWrite = c.lookups.settle
+	}
+	return cc, nil
 }
 
 // innerConn is every interface the driver's connections implement and the
@@ -66,6 +80,8 @@ type cachingConn struct {
 	innerConn
 	stmts map[string]*cachedStmt
 	uses  uint64
+	// afterWrite runs after each call that may have committed.
+	afterWrite func()
 }
 
 var (
@@ -81,6 +97,7 @@ func (c *cachingConn) Unwrap() driver.Conn { return c.innerConn }
 
 // ExecContext implements driver.ExecerContext with a cached statement.
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	defer c.afterWrite()
 	cs, err := c.acquire(ctx, query)
 	if err != nil {
 		return nil, err
@@ -100,17 +117,55 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 		return nil, err
 	}
 	if cs == nil {
-		return c.innerConn.QueryContext(ctx, query, args)
+		cs = &cachedStmt{} // uncached: its rows still report the end of a write
+		rows, err := c.innerConn.QueryContext(ctx, query, args)
+		return c.rows(rows, err, cs)
 	}
 	rows, err := cs.stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+	return c.rows(rows, err, cs)
+}
+
+// rows wraps a query's rows so that closing them frees the statement and
+// settles a write that committed with them (INSERT … RETURNING outside a
+// transaction commits when its statement is reset).
+func (c *cachingConn) rows(rows driver.Rows, err error, cs *cachedStmt) (driver.Rows, error) {
 	if err != nil {
 		cs.busy = false
+		c.afterWrite()
 		return nil, err
 	}
 	if rich, ok := rows.(richRows); ok {
-		return &cachedRichRows{cachedRows: cachedRows{Rows: rows, stmt: cs}, rich: rich}, nil
+		return &cachedRichRows{cachedRows: cachedRows{Rows: rows, stmt: cs, after: c.afterWrite}, rich: rich}, nil
 	}
-	return &cachedRows{Rows: rows, stmt: cs}, nil
+	return &cachedRows{Rows: rows, stmt: cs, after: c.afterWrite}, nil
+}
+
+// BeginTx implements driver.ConnBeginTx; the transaction settles its
+// commit (or rollback) when it returns.
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.innerConn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return settlingTx{Tx: tx, after: c.afterWrite}, nil
+}
+
+// settlingTx calls after once its commit or rollback has returned.
+type settlingTx struct {
+	driver.Tx
+	after func()
+}
+
+// Commit implements driver.Tx.
+func (t settlingTx) Commit() error {
+	defer t.after()
+	return t.Tx.Commit()
+}
+
+// Rollback implements driver.Tx.
+func (t settlingTx) Rollback() error {
+	defer t.after()
+	return t.Tx.Rollback()
 }
 
 // acquire returns query's cached statement marked busy, preparing and
@@ -176,6 +231,7 @@ func (c *cachingConn) Close() error {
 type cachedRows struct {
 	driver.Rows
 	stmt   *cachedStmt
+	after  func()
 	closed bool
 }
 
@@ -222,5 +278,6 @@ func (r *cachedRows) Close() error {
 	r.closed = true
 	err := r.Rows.Close()
 	r.stmt.busy = false
+	r.after()
 	return err
 }

@@ -227,3 +227,41 @@ func reportCPU(b *testing.B, start time.Duration, perOp int) {
 	}
 	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N*perOp), unit)
 }
+
+// BenchmarkPublishLookups reads what a publish call and a delivery read
+// besides the event and delivery themselves: the account, its current
+// signing key, the endpoint's topic and confirmed subscriptions, and the
+// subscription (the lookup cache's work).
+func BenchmarkPublishLookups(b *testing.B) {
+	st, acct, sub := benchStore(b)
+	ctx := context.Background()
+	if err := st.SigningKeyCreate(ctx, store.SigningKey{AccountID: acct.ID, Version: 1,
+		PrivateKeySealed: benchBody[:1200], PublicKeyPEM: benchBody[:450], CreatedAt: time.Now()}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		if err := publishLookups(ctx, st, acct.ID, sub); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, cpu, 1)
+}
+
+func publishLookups(ctx context.Context, st *sqlite.Store, acct int64, sub *store.Subscription) error {
+	if _, err := st.AccountGet(ctx, acct); err != nil {
+		return err
+	}
+	if _, err := st.SigningKeyCurrent(ctx, acct); err != nil {
+		return err
+	}
+	if _, err := st.TopicGet(ctx, acct, "companies"); err != nil {
+		return err
+	}
+	if _, err := st.SubscriptionListConfirmed(ctx, sub.TopicID); err != nil {
+		return err
+	}
+	_, err := st.SubscriptionGet(ctx, sub.ID)
+	return err
+}

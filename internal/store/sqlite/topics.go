@@ -35,13 +35,15 @@ func scanSigningKey(s scanner) (*store.SigningKey, error) {
 
 // SigningKeyCurrent returns the account's newest key.
 func (q queries) SigningKeyCurrent(ctx context.Context, accountID int64) (*store.SigningKey, error) {
-	row := q.ex.QueryRowContext(ctx, `SELECT `+signingKeyColumns+` FROM signing_keys
-		WHERE account_id = ? ORDER BY version DESC LIMIT 1`, accountID)
-	k, err := scanSigningKey(row)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: signing key of account %d: %w", accountID, translate(err))
-	}
-	return k, nil
+	return lookup(q, lookupKey{kind: lookupSigningKey, id: accountID}, func() (*store.SigningKey, error) {
+		row := q.ex.QueryRowContext(ctx, `SELECT `+signingKeyColumns+` FROM signing_keys
+			WHERE account_id = ? ORDER BY version DESC LIMIT 1`, accountID)
+		k, err := scanSigningKey(row)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: signing key of account %d: %w", accountID, translate(err))
+		}
+		return k, nil
+	}, copyOf)
 }
 
 // SigningKeyGet returns one key version.
@@ -89,13 +91,15 @@ func (q queries) TopicGetOrCreate(ctx context.Context, p store.TopicCreateParams
 
 // TopicGet returns the account's topic for the endpoint.
 func (q queries) TopicGet(ctx context.Context, accountID int64, endpoint string) (*store.Topic, error) {
-	row := q.ex.QueryRowContext(ctx, `SELECT `+topicColumns+` FROM topics WHERE account_id = ? AND endpoint = ?`,
-		accountID, endpoint)
-	t, err := scanTopic(row)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: topic %d/%s: %w", accountID, endpoint, translate(err))
-	}
-	return t, nil
+	return lookup(q, lookupKey{kind: lookupTopic, id: accountID, name: endpoint}, func() (*store.Topic, error) {
+		row := q.ex.QueryRowContext(ctx, `SELECT `+topicColumns+` FROM topics WHERE account_id = ? AND endpoint = ?`,
+			accountID, endpoint)
+		t, err := scanTopic(row)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: topic %d/%s: %w", accountID, endpoint, translate(err))
+		}
+		return t, nil
+	}, copyOf)
 }
 
 // TopicListByAccount returns the account's topics.
@@ -151,7 +155,9 @@ func (q queries) querySubscription(ctx context.Context, where string, args ...an
 
 // SubscriptionGet returns a subscription by id.
 func (q queries) SubscriptionGet(ctx context.Context, id int64) (*store.Subscription, error) {
-	return q.querySubscription(ctx, `WHERE s.id = ?`, id)
+	return lookup(q, lookupKey{kind: lookupSubscription, id: id}, func() (*store.Subscription, error) {
+		return q.querySubscription(ctx, `WHERE s.id = ?`, id)
+	}, copyOf)
 }
 
 // SubscriptionGetByARN returns a subscription by ARN.
@@ -176,12 +182,14 @@ func (q queries) SubscriptionListByAccount(ctx context.Context, accountID int64)
 
 // SubscriptionListConfirmed returns the topic's confirmed subscriptions.
 func (q queries) SubscriptionListConfirmed(ctx context.Context, topicID int64) ([]*store.Subscription, error) {
-	rows, err := q.ex.QueryContext(ctx, subscriptionSelect+`WHERE s.topic_id = ? AND s.status = ? ORDER BY s.id`,
-		topicID, store.SubscriptionConfirmed)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list confirmed subscriptions: %w", err)
-	}
-	return collect(rows, scanSubscription)
+	return lookup(q, lookupKey{kind: lookupConfirmed, id: topicID}, func() ([]*store.Subscription, error) {
+		rows, err := q.ex.QueryContext(ctx, subscriptionSelect+`WHERE s.topic_id = ? AND s.status = ? ORDER BY s.id`,
+			topicID, store.SubscriptionConfirmed)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list confirmed subscriptions: %w", err)
+		}
+		return collect(rows, scanSubscription)
+	}, copyAll)
 }
 
 // SubscriptionSetStatus moves a subscription to a status.
