@@ -83,6 +83,10 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 	}
 	preps := make([]*prepared, len(events))
 	lk := &lookups{accountID: accountID, topics: map[string]*topicSubs{}}
+	var err error
+	if lk.taken, err = s.Store.EventTxnIDsTaken(ctx, accountID, chosenTxnIDs(events)); err != nil {
+		return nil, err
+	}
 	for i, ev := range events {
 		p, err := s.prepare(ctx, lk, ev)
 		var pe *PublishError
@@ -102,7 +106,7 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 		}
 	}
 	out := make([]Published, len(preps))
-	err := s.Store.InTx(ctx, func(q store.Queries) error {
+	err = s.Store.InTx(ctx, func(q store.Queries) error {
 		var deliveries []store.DeliveryCreateParams
 		for i, p := range preps {
 			var err error
@@ -123,6 +127,19 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 		s.OnPublished(countNew(out))
 	}
 	return out, err
+}
+
+// chosenTxnIDs returns the TxnIDs the publisher chose: only those can repeat
+// (one generated here is 128 random bits, and store() would still report a
+// clash as a duplicate).
+func chosenTxnIDs(events []Event) []string {
+	var ids []string
+	for _, ev := range events {
+		if ev.TxnID != "" {
+			ids = append(ids, ev.TxnID)
+		}
+	}
+	return ids
 }
 
 // countNew counts the events and deliveries a publish created.
@@ -156,12 +173,13 @@ func (s *Service) store(ctx context.Context, q store.Queries, p *prepared) (Publ
 }
 
 // lookups holds what the events of one publish call share, read once per
-// call: each endpoint's topic and confirmed subscriptions, and the
-// account's signing key.
+// call: each endpoint's topic and confirmed subscriptions, the account's
+// signing key, and which of the chosen TxnIDs were published before.
 type lookups struct {
 	accountID int64
 	topics    map[string]*topicSubs
 	signer    *accounts.Signer
+	taken     map[string]bool
 }
 
 // topicSubs is an endpoint's topic (nil when nobody ever subscribed) and
@@ -198,12 +216,8 @@ func (s *Service) prepare(ctx context.Context, lk *lookups, ev Event) (*prepared
 	if err != nil {
 		return nil, err
 	}
-	// Only a TxnID the publisher chose can repeat: one generated here is 128
-	// random bits (and store() would still report a clash as a duplicate).
-	if ev.TxnID != "" {
-		if _, err := s.Store.EventGetByTxnID(ctx, lk.accountID, p.event.TxnID); err == nil {
-			return p, nil // a duplicate: store() reports it; nothing to build
-		}
+	if lk.taken[ev.TxnID] {
+		return p, nil // a duplicate: store() reports it; nothing to build
 	}
 	subject, _ := s.Deps.Catalog.Subject(ev.Subject)
 	ts, err := s.topic(ctx, lk, subject.Endpoint.Name())

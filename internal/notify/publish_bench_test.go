@@ -14,12 +14,13 @@ import (
 	"github.com/ivvy-notify/ivvy-notify/internal/testutil/testdomain"
 )
 
-// benchDomain is the domain on a real SQLite store (on disk, durable
-// commits) whose account has one confirmed companies subscription.
-func benchDomain(b *testing.B) (*notify.Service, int64) {
+// subscribedDomain is the domain on a real SQLite store (on disk, durable
+// commits), wrapped by wrap, whose account has one confirmed companies
+// subscription.
+func subscribedDomain(b testing.TB, wrap func(store.Store) store.Store) (*notify.Service, int64) {
 	b.Helper()
 	ctx := context.Background()
-	d := testdomain.New(b, nil)
+	d := testdomain.New(b, wrap)
 	topic, err := d.Store.TopicGetOrCreate(ctx, store.TopicCreateParams{
 		AccountID: d.AccountID, Endpoint: catalog.Companies.Name(),
 		ARN: d.Notify.TopicARN(d.AccountID, catalog.Companies), CreatedAt: time.Now(),
@@ -55,7 +56,7 @@ func benchEvents(n, from int) []notify.Event {
 // validation, both signatures, and the transaction (events, deliveries,
 // River jobs; one durable commit).
 func benchmarkPublish(b *testing.B, n int) {
-	svc, acct := benchDomain(b)
+	svc, acct := subscribedDomain(b, nil)
 	ctx := context.Background()
 	b.ReportAllocs()
 	i := 0

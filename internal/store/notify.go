@@ -274,6 +274,9 @@ type NotifyQueries interface {
 	// EventGetByTxnID returns the account's event with the TxnID, or
 	// ErrNotFound.
 	EventGetByTxnID(ctx context.Context, accountID int64, txnID string) (*Event, error)
+	// EventTxnIDsTaken returns which of the TxnIDs the account's events
+	// already have, in one query (a batch's duplicates, before signing).
+	EventTxnIDsTaken(ctx context.Context, accountID int64, txnIDs []string) (map[string]bool, error)
 
 	// DeliveryCreate stores a pending delivery AND enqueues the job that
 	// sends it, atomically: inside InTx, in the caller's transaction.

@@ -43,3 +43,30 @@ func (q queries) EventGetByTxnID(ctx context.Context, accountID int64, txnID str
 	}
 	return e, nil
 }
+
+// EventTxnIDsTaken returns which of the TxnIDs the account's events have.
+func (q queries) EventTxnIDsTaken(ctx context.Context, accountID int64, txnIDs []string) (map[string]bool, error) {
+	taken := map[string]bool{}
+	if len(txnIDs) == 0 {
+		return taken, nil
+	}
+	rows, err := q.ex.Query(ctx, `SELECT txn_id FROM events WHERE account_id = $1 AND txn_id = ANY($2)`, accountID, txnIDs)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: events' TxnIDs: %w", err)
+	}
+	ids, err := collect(rows, scanString)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: events' TxnIDs: %w", err)
+	}
+	for _, id := range ids {
+		taken[id] = true
+	}
+	return taken, nil
+}
+
+// scanString scans a row of one text column.
+func scanString(s scanner) (string, error) {
+	var v string
+	err := s.Scan(&v)
+	return v, err
+}

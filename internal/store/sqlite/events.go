@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
@@ -46,4 +47,38 @@ func (q queries) EventGetByTxnID(ctx context.Context, accountID int64, txnID str
 		return nil, fmt.Errorf("sqlite: event %s: %w", txnID, translate(err))
 	}
 	return e, nil
+}
+
+// EventTxnIDsTaken returns which of the TxnIDs the account's events have.
+// The list travels as one JSON array, so the statement's text (and its
+// cached plan) is the same for any number of them.
+func (q queries) EventTxnIDsTaken(ctx context.Context, accountID int64, txnIDs []string) (map[string]bool, error) {
+	taken := map[string]bool{}
+	if len(txnIDs) == 0 {
+		return taken, nil
+	}
+	list, err := json.Marshal(txnIDs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.ex.QueryContext(ctx, `SELECT txn_id FROM events
+		WHERE account_id = ? AND txn_id IN (SELECT value FROM json_each(?))`, accountID, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: events' TxnIDs: %w", err)
+	}
+	ids, err := collect(rows, scanString)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: events' TxnIDs: %w", err)
+	}
+	for _, id := range ids {
+		taken[id] = true
+	}
+	return taken, nil
+}
+
+// scanString scans a row of one text column.
+func scanString(s scanner) (string, error) {
+	var v string
+	err := s.Scan(&v)
+	return v, err
 }

@@ -222,6 +222,18 @@ func testEventsAndDeliveries(t *testing.T, newStore NewStore) {
 		require.Equal(t, e, got)
 		_, err = f.s.EventGetByTxnID(f.ctx, f.acct.ID, "txn2")
 		require.ErrorIs(t, err, store.ErrNotFound)
+
+		taken, err := f.s.EventTxnIDsTaken(f.ctx, f.acct.ID, []string{"txn2", "txn1", "txn1", `it's "quoted"`})
+		require.NoError(t, err)
+		require.Equal(t, map[string]bool{"txn1": true}, taken)
+		other, err := f.s.AccountCreate(f.ctx, store.AccountCreateParams{Name: "Other", CreatedAt: baseTime})
+		require.NoError(t, err)
+		taken, err = f.s.EventTxnIDsTaken(f.ctx, other.ID, []string{"txn1"})
+		require.NoError(t, err)
+		require.Empty(t, taken, "another account's TxnIDs are its own")
+		taken, err = f.s.EventTxnIDsTaken(f.ctx, f.acct.ID, nil)
+		require.NoError(t, err)
+		require.Empty(t, taken)
 	})
 	t.Run("DeliveryLifecycle", func(t *testing.T) {
 		f := newNotifyFixture(t, newStore)

@@ -1,0 +1,68 @@
+package notify_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/notify"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
+)
+
+// countingTxnIDs counts the duplicate checks made outside transactions.
+type countingTxnIDs struct {
+	store.Store
+	batchChecks, singleChecks *atomic.Int64
+}
+
+func (c countingTxnIDs) EventTxnIDsTaken(ctx context.Context, accountID int64, ids []string) (map[string]bool, error) {
+	c.batchChecks.Add(1)
+	return c.Store.EventTxnIDsTaken(ctx, accountID, ids)
+}
+
+func (c countingTxnIDs) EventGetByTxnID(ctx context.Context, accountID int64, id string) (*store.Event, error) {
+	c.singleChecks.Add(1)
+	return c.Store.EventGetByTxnID(ctx, accountID, id)
+}
+
+// TestPublishBatchWithDuplicates publishes a batch again with one new
+// event: the repeats are reported as duplicates with the first publish's
+// counts and create nothing, the new event is published, and the batch's
+// chosen TxnIDs are checked with one query, not one per event.
+func TestPublishBatchWithDuplicates(t *testing.T) {
+	var batchChecks, singleChecks atomic.Int64
+	svc, acct := subscribedDomain(t, func(s store.Store) store.Store {
+		return countingTxnIDs{Store: s, batchChecks: &batchChecks, singleChecks: &singleChecks}
+	})
+	ctx := context.Background()
+	withIDs := func(evs []notify.Event, from int) []notify.Event {
+		for i := range evs {
+			evs[i].TxnID = fmt.Sprintf("%032x", from+i)
+		}
+		return evs
+	}
+
+	first, err := svc.Publish(ctx, acct, withIDs(benchEvents(3, 0), 0))
+	require.NoError(t, err)
+	for _, p := range first {
+		require.False(t, p.Duplicate)
+		require.Equal(t, 1, p.Deliveries)
+	}
+
+	again, err := svc.Publish(ctx, acct, withIDs(benchEvents(4, 0), 0))
+	require.NoError(t, err)
+	require.Len(t, again, 4)
+	for i, p := range again[:3] {
+		require.True(t, p.Duplicate, "event %d", i)
+		require.Equal(t, first[i].TxnID, p.TxnID)
+		require.Equal(t, 1, p.Deliveries, "the first publish's count")
+	}
+	require.False(t, again[3].Duplicate)
+	require.Equal(t, 1, again[3].Deliveries)
+
+	require.Equal(t, int64(2), batchChecks.Load(), "one check per publish call")
+	require.Zero(t, singleChecks.Load(), "no lookup per event outside the transaction")
+}
