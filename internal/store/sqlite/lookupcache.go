@@ -130,7 +130,7 @@ func (c *lookupCache) catchUp(gen uint64) {
 // outside a transaction (inside one it always reads: a transaction sees
 // its own writes). The caller gets a copy (clone), never the cached value.
 func lookup[T any](q queries, key lookupKey, load func() (T, error), clone func(T) T) (T, error) {
-	c := q.lookups()
+	c := q.cacheOutsideTx()
 	if c == nil {
 		return load()
 	}
@@ -146,8 +146,9 @@ func lookup[T any](q queries, key lookupKey, load func() (T, error), clone func(
 	return clone(v), nil
 }
 
-// lookups is the store's cache for queries outside a transaction, else nil.
-func (q queries) lookups() *lookupCache {
+// cacheOutsideTx is the store's lookup cache for queries outside a
+// transaction, else nil. (Store.lookups is the cache itself.)
+func (q queries) cacheOutsideTx() *lookupCache {
 	if _, ok := q.ex.(routed); !ok || q.db == nil {
 		return nil
 	}
