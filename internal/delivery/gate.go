@@ -27,14 +27,14 @@ const (
 	maxGateWait = 60 * time.Second
 )
 
-// A LocalGate queues a delivery for a busy subscription's next free slot,
-// holding its worker, when the slot should come soon: at most maxQueued
-// deliveries per subscription, each for at most maxQueueWait. Snoozing
-// instead costs two database writes and a fetch, and under a backlog it
-// left slots idle while their deliveries slept.
+// A gate queues a delivery for a busy subscription's next free slot,
+// holding its worker, when the slot should come soon: at most MaxQueued
+// deliveries per subscription on a node, each for at most MaxQueueWait.
+// Snoozing instead costs two database writes and a fetch, and under a
+// backlog it left slots idle while their deliveries slept.
 const (
-	maxQueued    = 32
-	maxQueueWait = 250 * time.Millisecond
+	MaxQueued    = 32
+	MaxQueueWait = 250 * time.Millisecond
 )
 
 // WaitEstimator suggests how long a refused delivery should wait: the
@@ -84,13 +84,13 @@ func (e *WaitEstimator) Refused(sub, d int64, maxInFlight int) time.Duration {
 	return jitter(min(max(wait, minGateWait), maxGateWait))
 }
 
-// soon reports whether, by the average request duration, a slot of sub
-// should free up for the n-th delivery in its queue within maxQueueWait.
-func (e *WaitEstimator) soon(sub int64, n, maxInFlight int) bool {
+// Soon reports whether, by the average request duration, a slot of sub
+// should free up for the n-th delivery in its queue within MaxQueueWait.
+func (e *WaitEstimator) Soon(sub int64, n, maxInFlight int) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	avg := e.get(sub).avg
-	return time.Duration(float64(avg)*float64(n)/float64(max(maxInFlight, 1))) <= maxQueueWait
+	return time.Duration(float64(avg)*float64(n)/float64(max(maxInFlight, 1))) <= MaxQueueWait
 }
 
 // Acquired records that delivery d got a slot.
@@ -129,7 +129,7 @@ type gateState struct {
 	// a release hands its slot to the first by sending on it.
 	queue []chan struct{}
 	// released is when a slot was last released: a subscription whose
-	// slots have all been taken for longer than maxQueueWait (a black
+	// slots have all been taken for longer than MaxQueueWait (a black
 	// hole, or one whose requests have not finished yet) queues nobody.
 	released time.Time
 	tokens   float64
@@ -139,7 +139,7 @@ type gateState struct {
 // queueable reports whether a delivery refused a slot of s may queue for
 // the next one rather than be snoozed.
 func (s *gateState) queueable(perSecond int, now time.Time) bool {
-	return perSecond <= 0 && len(s.queue) < maxQueued && !s.released.IsZero() && now.Sub(s.released) <= maxQueueWait
+	return perSecond <= 0 && len(s.queue) < MaxQueued && !s.released.IsZero() && now.Sub(s.released) <= MaxQueueWait
 }
 
 // dequeue removes turn from the queue; false means it was not there any
@@ -159,8 +159,8 @@ func NewLocalGate() *LocalGate { return &LocalGate{subs: map[int64]*gateState{}}
 
 // Acquire implements Gate. A subscription without a throttle whose slots
 // are taken queues the delivery for the next free slot if one should come
-// soon: a slot was released within maxQueueWait, and the average request
-// takes short enough (see maxQueued). Otherwise, and once maxQueueWait has
+// soon: a slot was released within MaxQueueWait, and the average request
+// takes short enough (see MaxQueued). Otherwise, and once MaxQueueWait has
 // passed in the queue, the delivery is refused with the estimator's wait.
 func (g *LocalGate) Acquire(ctx context.Context, sub, d int64, maxInFlight, perSecond int) (func(time.Duration), time.Duration, bool, error) {
 	release, wait, ok, turn := g.acquire(sub, d, maxInFlight, perSecond, g.now())
@@ -189,7 +189,7 @@ func (g *LocalGate) acquire(sub, d int64, maxInFlight, perSecond int, now time.T
 		g.subs[sub] = s
 	}
 	if maxInFlight > 0 && s.inFlight >= maxInFlight {
-		if s.queueable(perSecond, now) && g.estimator.soon(sub, len(s.queue)+1, maxInFlight) {
+		if s.queueable(perSecond, now) && g.estimator.Soon(sub, len(s.queue)+1, maxInFlight) {
 			turn := make(chan struct{}, 1)
 			s.queue = append(s.queue, turn)
 			return nil, 0, false, turn
@@ -203,10 +203,10 @@ func (g *LocalGate) acquire(sub, d int64, maxInFlight, perSecond int, now time.T
 	return g.granted(sub, d), 0, true, nil
 }
 
-// await waits for a queued delivery's slot, for at most maxQueueWait or
+// await waits for a queued delivery's slot, for at most MaxQueueWait or
 // until ctx ends; then it is refused with the estimator's wait.
 func (g *LocalGate) await(ctx context.Context, sub, d int64, maxInFlight int, turn chan struct{}) (func(time.Duration), time.Duration, bool) {
-	timer := time.NewTimer(maxQueueWait)
+	timer := time.NewTimer(MaxQueueWait)
 	defer timer.Stop()
 	select {
 	case <-turn:

@@ -64,10 +64,10 @@ func TestLocalGateStuckSlotsQueueNobody(t *testing.T) {
 	now := time.Now()
 	g.Now = func() time.Time { return now }
 	busy(t, g, 1)
-	_, _, _, turn := g.acquire(1, 0, 4, 0, now.Add(maxQueueWait/2))
+	_, _, _, turn := g.acquire(1, 0, 4, 0, now.Add(MaxQueueWait/2))
 	require.NotNil(t, turn)
-	_, _, _, turn = g.acquire(1, 0, 4, 0, now.Add(2*maxQueueWait))
-	require.Nil(t, turn, "no slot released for longer than maxQueueWait: the endpoint may hang, workers are not held")
+	_, _, _, turn = g.acquire(1, 0, 4, 0, now.Add(2*MaxQueueWait))
+	require.Nil(t, turn, "no slot released for longer than MaxQueueWait: the endpoint may hang, workers are not held")
 }
 
 func TestLocalGateQueueServesInOrder(t *testing.T) {
@@ -101,7 +101,7 @@ func TestLocalGateQueueWaitIsBounded(t *testing.T) {
 	_, wait, ok, err := g.Acquire(context.Background(), 1, 5, 4, 0)
 	require.NoError(t, err)
 	require.False(t, ok, "no slot came: refused")
-	require.GreaterOrEqual(t, time.Since(start), maxQueueWait)
+	require.GreaterOrEqual(t, time.Since(start), MaxQueueWait)
 	require.GreaterOrEqual(t, wait, 90*time.Millisecond, "and snoozed for the estimator's wait")
 	require.Empty(t, g.subs[1].queue)
 
@@ -115,13 +115,13 @@ func TestLocalGateQueueWaitIsBounded(t *testing.T) {
 func TestLocalGateQueueIsBounded(t *testing.T) {
 	g := NewLocalGate()
 	busy(t, g, 1)
-	for range maxQueued {
+	for range MaxQueued {
 		_, _, _, turn := g.acquire(1, 0, 4, 0, time.Now())
 		require.NotNil(t, turn)
 	}
 	_, wait, ok, turn := g.acquire(1, 0, 4, 0, time.Now())
 	require.False(t, ok)
-	require.Nil(t, turn, "past maxQueued a delivery is refused at once")
+	require.Nil(t, turn, "past MaxQueued a delivery is refused at once")
 	require.Positive(t, wait)
 }
 
