@@ -16,11 +16,21 @@ import (
 
 // openPostgres opens the PostgreSQL backend of --database-url.
 func openPostgres(ctx context.Context, cfg config.Config) (Backend, error) {
-	st, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{MaxConns: int32(cfg.DatabasePoolSize)})
+	storeConns, engineConns := splitPool(cfg.DatabasePoolSize)
+	st, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{MaxConns: storeConns, EngineMaxConns: engineConns})
 	if err != nil {
 		return nil, fmt.Errorf("--database-url: %w", err)
 	}
 	return postgresBackend{Store: st, url: cfg.DatabaseURL}, nil
+}
+
+// splitPool divides a node's connections between the store's pool and the
+// delivery engine's (postgres.Store.EnginePool): a third, at least 2, for
+// the engine (River holds one to listen for new jobs), the rest, at least 1,
+// for the store.
+func splitPool(total int) (store, engine int32) {
+	engine = int32(max(2, total/3))
+	return max(1, int32(total)-engine), engine
 }
 
 // postgresBackend is a PostgreSQL database shared by any number of nodes.
@@ -35,9 +45,9 @@ type postgresBackend struct {
 // plus 30 s), so only a dead node's slots expire.
 func (b postgresBackend) NewRunner(cfg delivery.Config) (Runner, error) {
 	if cfg.Gate == nil {
-		cfg.Gate = pggate.New(b.Pool(), cfg.RequestTimeout+35*time.Second)
+		cfg.Gate = pggate.New(b.EnginePool(), cfg.RequestTimeout+35*time.Second)
 	}
-	return delivery.New(riverpgxv5.New(b.Pool()), b.Store, cfg)
+	return delivery.New(riverpgxv5.New(b.EnginePool()), b.Store, cfg)
 }
 
 // Name names the database without its password.

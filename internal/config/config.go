@@ -34,7 +34,8 @@ type Config struct {
 	// DatabaseURL selects PostgreSQL (postgres://…) instead of the embedded
 	// SQLite database. Default "".
 	DatabaseURL string
-	// DatabasePoolSize caps PostgreSQL connections per node. Default 20.
+	// DatabasePoolSize caps PostgreSQL connections per node, the store and
+	// the delivery engine together. Default 20.
 	DatabasePoolSize int
 	// Listen is the public listener's address (iVvy API, SNS endpoints).
 	// Default "127.0.0.1:8080".
@@ -137,7 +138,7 @@ func Default() Config {
 func (c *Config) BindStorage(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the database and generated secrets")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (postgres://…) to use instead of the embedded SQLite database")
-	fs.IntVar(&c.DatabasePoolSize, "database-pool-size", c.DatabasePoolSize, "PostgreSQL connections per node")
+	fs.IntVar(&c.DatabasePoolSize, "database-pool-size", c.DatabasePoolSize, "PostgreSQL connections per node, the store and the delivery engine together")
 }
 
 // BindServe registers the serve command's own flags.

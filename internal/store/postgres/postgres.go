@@ -26,11 +26,16 @@ type Options struct {
 	// live there too. Default (""): the URL's search_path, usually public.
 	// Letters, digits and underscores only, like River requires.
 	Schema string
+	// EngineMaxConns caps the delivery engine's pool (EnginePool). Default
+	// (0): MaxConns.
+	EngineMaxConns int32
 }
 
 // Store is a store.Store on a PostgreSQL database, through a pgx pool.
 type Store struct {
-	pool   *pgxpool.Pool
+	pool *pgxpool.Pool
+	// engine is EnginePool: the same database, commits not synced.
+	engine *pgxpool.Pool
 	schema string
 	queries
 }
@@ -66,22 +71,45 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres: open: %w", err)
-	}
-	if err := ensureSchema(ctx, pool, opts.Schema); err != nil {
-		pool.Close()
+	s := &Store{pool: pool, schema: opts.Schema}
+	if err := s.open(ctx, engineConfig(cfg, opts.EngineMaxConns)); err != nil {
+		s.Close()
 		return nil, err
 	}
-	inserter, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Schema: opts.Schema})
-	if err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres: job queue: %w", err)
-	}
-	s := &Store{pool: pool, schema: opts.Schema}
-	s.queries = queries{ex: pool, jobs: inserter, db: s}
 	return s, nil
+}
+
+// open checks the connection, creates the schema and the job inserter, and
+// opens the engine's pool.
+func (s *Store) open(ctx context.Context, engine *pgxpool.Config) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: open: %w", err)
+	}
+	if err := ensureSchema(ctx, s.pool, s.schema); err != nil {
+		return err
+	}
+	inserter, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{Schema: s.schema})
+	if err != nil {
+		return fmt.Errorf("postgres: job queue: %w", err)
+	}
+	s.queries = queries{ex: s.pool, jobs: inserter, db: s}
+	if s.engine, err = pgxpool.NewWithConfig(ctx, engine); err != nil {
+		return fmt.Errorf("postgres: open: %w", err)
+	}
+	return nil
+}
+
+// engineConfig is the store's pool configuration with commits that do not
+// wait for the WAL flush (see EnginePool), capped at maxConns (0: the
+// store's cap).
+func engineConfig(store *pgxpool.Config, maxConns int32) *pgxpool.Config {
+	cfg := store.Copy()
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	cfg.ConnConfig.RuntimeParams["application_name"] = "ivvy-notify delivery engine"
+	return cfg
 }
 
 // ensureSchema creates schema unless it exists. An advisory lock keeps two
@@ -118,9 +146,23 @@ func (s *Store) Schema() string { return s.schema }
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
-// Close closes every connection of the pool.
+// EnginePool returns a second pool on the same database and schema, for
+// the delivery engine's bookkeeping: River's job fetches, completions and
+// snoozes, and the delivery gate's leases. Its commits do not wait for the
+// WAL to reach the disk (synchronous_commit off); a database crash can
+// lose the last few hundred milliseconds of them, never the store's own
+// records, which stay on Pool and are synced. Losing them is harmless: a
+// job found running again is rescued, and its worker skips a delivery
+// whose attempt the store already recorded; any synced commit flushes the
+// engine's earlier ones with it.
+func (s *Store) EnginePool() *pgxpool.Pool { return s.engine }
+
+// Close closes every connection of both pools.
 func (s *Store) Close() error {
 	s.pool.Close()
+	if s.engine != nil {
+		s.engine.Close()
+	}
 	return nil
 }
 

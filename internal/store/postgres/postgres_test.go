@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
 
@@ -223,4 +224,24 @@ func sqliteVersions(t *testing.T) []int {
 	versions, err := st.Migrate(context.Background())
 	require.NoError(t, err)
 	return versions
+}
+
+// TestEnginePool: the delivery engine's pool is on the same database and
+// schema, with its own cap, and its commits do not wait for the WAL flush;
+// the store's commits do.
+func TestEnginePool(t *testing.T) {
+	ctx := context.Background()
+	url := testURL(t)
+	schema := newSchema(t, url)
+	s := open(t, url, postgres.Options{Schema: schema, MaxConns: 5, EngineMaxConns: 3})
+	require.Equal(t, int32(5), s.Pool().Config().MaxConns)
+	require.Equal(t, int32(3), s.EnginePool().Config().MaxConns)
+	for pool, async := range map[*pgxpool.Pool]bool{s.Pool(): false, s.EnginePool(): true} {
+		var sync, current string
+		require.NoError(t, pool.QueryRow(ctx, `SELECT current_setting('synchronous_commit'), current_schema()`).Scan(&sync, &current))
+		require.Equal(t, async, sync == "off", "synchronous_commit %s", sync)
+		require.Equal(t, schema, current)
+	}
+	defaulted := open(t, url, postgres.Options{Schema: schema, MaxConns: 4})
+	require.Equal(t, int32(4), defaulted.EnginePool().Config().MaxConns, "the store's cap by default")
 }
