@@ -42,22 +42,21 @@ func (q queries) DeliveryCreate(ctx context.Context, p store.DeliveryCreateParam
 }
 
 // DeliveryCreateMany stores pending deliveries and enqueues their jobs in
-// one insert, in the same transaction.
+// one insert, in the same transaction. The rows go in one batch: a round
+// trip for all of them, not one each.
 func (q queries) DeliveryCreateMany(ctx context.Context, ps []store.DeliveryCreateParams) ([]*store.Delivery, error) {
-	out := make([]*store.Delivery, 0, len(ps))
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	var out []*store.Delivery
 	err := q.withTx(ctx, func(tx pgx.Tx) error {
-		out = out[:0]
-		args := make([]river.InsertManyParams, 0, len(ps))
-		for _, p := range ps {
-			d, err := insertDeliveryRow(ctx, tx, p, nil)
-			if err != nil {
-				return err
-			}
-			out = append(out, d)
-			args = append(args, river.InsertManyParams{Args: jobs.Deliver{DeliveryID: d.ID}, InsertOpts: deliverOpts})
+		var err error
+		if out, err = insertDeliveryRows(ctx, tx, ps); err != nil {
+			return err
 		}
-		if len(args) == 0 {
-			return nil
+		args := make([]river.InsertManyParams, len(out))
+		for i, d := range out {
+			args[i] = river.InsertManyParams{Args: jobs.Deliver{DeliveryID: d.ID}, InsertOpts: deliverOpts}
 		}
 		if _, err := q.jobs.InsertManyFastTx(ctx, tx, args); err != nil {
 			return fmt.Errorf("postgres: enqueue %d deliveries: %w", len(args), err)
@@ -65,6 +64,29 @@ func (q queries) DeliveryCreateMany(ctx context.Context, ps []store.DeliveryCrea
 		return nil
 	})
 	return out, err
+}
+
+// insertDeliveryRows inserts pending delivery rows, without their jobs, in
+// one batch.
+func insertDeliveryRows(ctx context.Context, tx pgx.Tx, ps []store.DeliveryCreateParams) ([]*store.Delivery, error) {
+	batch := &pgx.Batch{}
+	for _, p := range ps {
+		batch.Queue(insertDeliverySQL, deliveryInsertArgs(p, nil)...)
+	}
+	results := tx.SendBatch(ctx, batch)
+	out := make([]*store.Delivery, 0, len(ps))
+	for range ps {
+		d, err := scanDelivery(results.QueryRow())
+		if err != nil {
+			_ = results.Close()
+			return nil, fmt.Errorf("postgres: create delivery: %w", translate(err))
+		}
+		out = append(out, d)
+	}
+	if err := results.Close(); err != nil {
+		return nil, fmt.Errorf("postgres: create delivery: %w", translate(err))
+	}
+	return out, nil
 }
 
 // deliverOpts are the queue options of a delivery job.
@@ -86,13 +108,19 @@ func (q queries) insertDelivery(ctx context.Context, p store.DeliveryCreateParam
 	return d, err
 }
 
+// insertDeliverySQL inserts a pending delivery row (deliveryInsertArgs).
+const insertDeliverySQL = `INSERT INTO deliveries
+		(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ` + deliveryColumns
+
+// deliveryInsertArgs are insertDeliverySQL's arguments.
+func deliveryInsertArgs(p store.DeliveryCreateParams, redrivenFrom *int64) []any {
+	return []any{p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, ts(p.CreatedAt), redrivenFrom}
+}
+
 // insertDeliveryRow inserts a pending delivery row, without its job.
 func insertDeliveryRow(ctx context.Context, tx pgx.Tx, p store.DeliveryCreateParams, redrivenFrom *int64) (*store.Delivery, error) {
-	row := tx.QueryRow(ctx, `INSERT INTO deliveries
-		(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+deliveryColumns,
-		p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, ts(p.CreatedAt), redrivenFrom)
-	d, err := scanDelivery(row)
+	d, err := scanDelivery(tx.QueryRow(ctx, insertDeliverySQL, deliveryInsertArgs(p, redrivenFrom)...))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: create delivery: %w", translate(err))
 	}
