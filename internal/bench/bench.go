@@ -181,7 +181,7 @@ type CPU struct {
 	// PerEventMs is (user + sys) / events delivered (published, when the
 	// receiver is down), in milliseconds.
 	PerEventMs float64 `json:"perEventMs"`
-	// Utilization is (user + sys) / (wall time × GOMAXPROCS).
+	// Utilization is (user + sys) / (wall time × Machine.Cores).
 	Utilization float64 `json:"utilization"`
 }
 

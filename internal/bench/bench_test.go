@@ -101,6 +101,7 @@ func TestRunSmall(t *testing.T) {
 	require.InDelta(t, res.DeliveredPerSec/res.CeilingEventsPerSec, res.DeliveredOverCeiling, 1e-9)
 	require.Equal(t, "sqlite", res.Config.Database)
 	require.Positive(t, res.Machine.GOMAXPROCS)
+	require.Positive(t, res.Machine.Cores)
 	require.Contains(t, progress.String(), "setting up 2 accounts")
 
 	var out bytes.Buffer

@@ -7,11 +7,12 @@ import (
 	"crypto/rsa"
 	"crypto/sha1"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/app"
 )
 
 // Ceiling is the signing throughput of this machine, measured in the run:
@@ -19,7 +20,9 @@ import (
 // no pipeline can deliver more than half as many events per second as the
 // cores can sign.
 type Ceiling struct {
-	// Workers is how many goroutines signed at once (GOMAXPROCS).
+	// Workers is how many goroutines signed at once: one per core the
+	// process may use (app.Cores; GOMAXPROCS is one more, see
+	// app.AddSpareProc).
 	Workers int `json:"workers"`
 	// Seconds is how long they signed.
 	Seconds float64 `json:"seconds"`
@@ -40,12 +43,12 @@ type Ceiling struct {
 	OtherCPUCores float64 `json:"otherCPUCores"`
 }
 
-// MeasureCeiling signs for about d with GOMAXPROCS goroutines, each with
+// MeasureCeiling signs for about d with a goroutine per core, each with
 // its own freshly generated RSA-2048 key: RSASSA-PKCS1-v1_5 over SHA-1 of
 // a message the size of a Notification's string to sign, as both of an
 // event's signatures are made (SNS SignatureVersion 1).
 func MeasureCeiling(ctx context.Context, d time.Duration) (*Ceiling, error) {
-	workers := runtime.GOMAXPROCS(0)
+	workers := app.Cores()
 	keys := make([]*rsa.PrivateKey, workers)
 	for i := range keys {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)

@@ -33,7 +33,8 @@ func WriteText(w io.Writer, res *Result) error {
 	row("run", "%s, %s, %s", what, mode, c.Database)
 	row("", "%d accounts, batch %d, %d publishers, %d delivery workers, %d in flight per subscription, %s",
 		c.Accounts, c.Batch, c.Concurrency, c.DeliveryWorkers, c.MaxInFlight, rcv)
-	row("machine", "%s, %d CPUs (GOMAXPROCS %d), %s MB, %s %s/%s; load average %s at the start", m.CPUModel, m.NumCPU, m.GOMAXPROCS,
+	row("machine", "%s, %d CPUs (%d for this process, GOMAXPROCS %d), %s MB, %s %s/%s; load average %s at the start",
+		m.CPUModel, m.NumCPU, m.Cores, m.GOMAXPROCS,
 		groupInt(m.MemoryMB), m.GoVersion, m.OS, m.Arch, m.LoadAverage)
 	row("events", "%s sent, %s published (202), %s delivered; %d missing, %d duplicates, %d publish errors",
 		groupInt(int64(res.Sent)), groupInt(int64(res.Published)), groupInt(int64(res.Delivered)),
@@ -67,7 +68,7 @@ func WriteText(w io.Writer, res *Result) error {
 		who = "server + publishers"
 	}
 	row("CPU", "%.3f ms per %s (user %.2f s + sys %.2f s; %s); %.0f %% of %d cores",
-		res.CPU.PerEventMs, per, res.CPU.UserSeconds, res.CPU.SysSeconds, who, res.CPU.Utilization*100, m.GOMAXPROCS)
+		res.CPU.PerEventMs, per, res.CPU.UserSeconds, res.CPU.SysSeconds, who, res.CPU.Utilization*100, m.Cores)
 	if res.OtherCPUCores >= 0 {
 		note := ""
 		switch {

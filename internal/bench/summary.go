@@ -1,9 +1,10 @@
 package bench
 
 import (
-	"runtime"
 	"slices"
 	"sort"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/app"
 )
 
 // summarise computes the result from the records and counters.
@@ -108,7 +109,7 @@ func cpuOf(a, b rusage, events int, wall int64) *CPU {
 		c.PerEventMs = total / float64(events) * 1e3
 	}
 	if wall > 0 {
-		c.Utilization = total / (float64(wall) / 1e9 * float64(runtime.GOMAXPROCS(0)))
+		c.Utilization = total / (float64(wall) / 1e9 * float64(app.Cores()))
 	}
 	return c
 }

@@ -7,14 +7,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/app"
 )
 
 // Machine describes where the bench ran.
 type Machine struct {
 	// CPUModel is /proc/cpuinfo's "model name" (what lscpu shows).
-	CPUModel   string `json:"cpuModel"`
-	NumCPU     int    `json:"numCPU"`
-	GOMAXPROCS int    `json:"gomaxprocs"`
+	CPUModel string `json:"cpuModel"`
+	NumCPU   int    `json:"numCPU"`
+	// Cores is how many CPUs the process may use (app.Cores), which the
+	// ceiling and the utilisation count; GOMAXPROCS is one more by default
+	// (app.AddSpareProc).
+	Cores      int `json:"cores"`
+	GOMAXPROCS int `json:"gomaxprocs"`
 	// MemoryMB is MemTotal from /proc/meminfo.
 	MemoryMB  int64  `json:"memoryMB"`
 	GoVersion string `json:"goVersion"`
@@ -26,7 +32,7 @@ type Machine struct {
 
 func machine() Machine {
 	m := Machine{
-		NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
+		NumCPU: runtime.NumCPU(), Cores: app.Cores(), GOMAXPROCS: runtime.GOMAXPROCS(0),
 		GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 	}
 	m.CPUModel = procField("/proc/cpuinfo", "model name")

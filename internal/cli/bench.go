@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ivvy-notify/ivvy-notify/internal/app"
 	"github.com/ivvy-notify/ivvy-notify/internal/bench"
 )
 
@@ -64,6 +65,7 @@ func newBenchCmd(io IO) *cobra.Command {
 }
 
 func (f *benchFlags) run(cmd *cobra.Command, io IO) error {
+	app.AddSpareProc() // as serve does: the bench runs the server in this process
 	if f.opts.CeilingDuration == 0 {
 		f.opts.CeilingDuration = -1
 	}

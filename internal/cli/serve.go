@@ -32,6 +32,7 @@ func newServeCmd(io IO) *cobra.Command {
 }
 
 func runServe(ctx context.Context, cfg config.Config, io IO) error {
+	app.AddSpareProc()
 	log := newLogger(cfg, io.Stderr)
 	if cfg.Dev {
 		cfg.AllowPrivateEndpoints = true

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -23,4 +24,20 @@ func TestSplitPool(t *testing.T) {
 		require.Equal(t, tc.store, store, "store of %d", tc.total)
 		require.Equal(t, tc.engine, engine, "engine of %d", tc.total)
 	}
+}
+
+// TestAddSpareProc: serve runs one P more than its cores, unless the
+// GOMAXPROCS environment variable chose.
+func TestAddSpareProc(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(before) })
+
+	t.Setenv("GOMAXPROCS", "")
+	require.Equal(t, Cores()+1, AddSpareProc())
+	require.Equal(t, Cores()+1, runtime.GOMAXPROCS(0))
+
+	runtime.GOMAXPROCS(1)
+	t.Setenv("GOMAXPROCS", "1")
+	require.Equal(t, 1, AddSpareProc(), "the operator's choice stands")
+	require.Equal(t, 1, runtime.GOMAXPROCS(0))
 }
