@@ -128,10 +128,11 @@ type gateState struct {
 	// queue holds a channel per queued delivery, first come first served;
 	// a release hands its slot to the first by sending on it.
 	queue []chan struct{}
-	// released is when a slot was last released: a subscription whose
-	// slots have all been taken for longer than MaxQueueWait (a black
-	// hole, or one whose requests have not finished yet) queues nobody.
-	released time.Time
+	// moved is when a slot was last taken or released: a subscription
+	// whose slots have all been held for longer than MaxQueueWait, none
+	// released (a black hole), queues nobody. A burst after a quiet spell
+	// does queue: its first deliveries took the slots just now.
+	moved    time.Time
 	tokens   float64
 	refilled time.Time
 }
@@ -139,7 +140,7 @@ type gateState struct {
 // queueable reports whether a delivery refused a slot of s may queue for
 // the next one rather than be snoozed.
 func (s *gateState) queueable(perSecond int, now time.Time) bool {
-	return perSecond <= 0 && len(s.queue) < MaxQueued && !s.released.IsZero() && now.Sub(s.released) <= MaxQueueWait
+	return perSecond <= 0 && len(s.queue) < MaxQueued && !s.moved.IsZero() && now.Sub(s.moved) <= MaxQueueWait
 }
 
 // dequeue removes turn from the queue; false means it was not there any
@@ -159,7 +160,7 @@ func NewLocalGate() *LocalGate { return &LocalGate{subs: map[int64]*gateState{}}
 
 // Acquire implements Gate. A subscription without a throttle whose slots
 // are taken queues the delivery for the next free slot if one should come
-// soon: a slot was released within MaxQueueWait, and the average request
+// soon: a slot was taken or released within MaxQueueWait, and the average request
 // takes short enough (see MaxQueued). Otherwise, and once MaxQueueWait has
 // passed in the queue, the delivery is refused with the estimator's wait.
 func (g *LocalGate) Acquire(ctx context.Context, sub, d int64, maxInFlight, perSecond int) (func(time.Duration), time.Duration, bool, error) {
@@ -200,6 +201,7 @@ func (g *LocalGate) acquire(sub, d int64, maxInFlight, perSecond int, now time.T
 		return nil, wait, false, nil
 	}
 	s.inFlight++
+	s.moved = now
 	return g.granted(sub, d), 0, true, nil
 }
 
@@ -250,7 +252,7 @@ func tokenWait(tokens *float64, refilled *time.Time, perSecond int, now time.Tim
 func (g *LocalGate) release(sub int64, took time.Duration) {
 	g.mu.Lock()
 	s := g.subs[sub]
-	s.released = g.now()
+	s.moved = g.now()
 	if len(s.queue) > 0 {
 		s.queue[0] <- struct{}{}
 		s.queue = s.queue[1:]

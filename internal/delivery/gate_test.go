@@ -33,9 +33,9 @@ func busy(t *testing.T, g *LocalGate, sub int64) []func(time.Duration) {
 func TestLocalGateInFlightLimit(t *testing.T) {
 	g := NewLocalGate()
 	releases := hold(t, g, 1, 4)
-	_, wait, ok, turn := g.acquire(1, 0, 4, 0, time.Now())
+	_, wait, ok, turn := g.acquire(1, 0, 4, 0, time.Now().Add(2*MaxQueueWait))
 	require.False(t, ok, "the fifth request does not start")
-	require.Nil(t, turn, "before any request has finished nobody queues")
+	require.Nil(t, turn, "all slots held, none released for longer than MaxQueueWait: nobody queues")
 	require.GreaterOrEqual(t, wait, 90*time.Millisecond)
 
 	releases[0](time.Millisecond)
@@ -57,6 +57,25 @@ func TestLocalGateInFlightLimit(t *testing.T) {
 	releases[1](time.Millisecond)
 	_, _, ok, _ = g.acquire(1, 0, 4, 0, time.Now())
 	require.True(t, ok, "with nobody queued, a released slot is free again")
+}
+
+// TestLocalGateBurstQueues: a subscription quiet for a while gets a burst
+// (a batch published for one account): the deliveries past its slots queue
+// for them instead of being snoozed, since the slots were taken just now.
+func TestLocalGateBurstQueues(t *testing.T) {
+	g := NewLocalGate()
+	start := time.Now()
+	for _, release := range hold(t, g, 1, 4) {
+		release(time.Millisecond)
+	}
+	later := start.Add(time.Minute)
+	for range 4 {
+		_, _, ok, _ := g.acquire(1, 0, 4, 0, later)
+		require.True(t, ok)
+	}
+	_, _, ok, turn := g.acquire(1, 0, 4, 0, later.Add(MaxQueueWait/2))
+	require.False(t, ok)
+	require.NotNil(t, turn, "the slots were taken just now: the delivery queues")
 }
 
 func TestLocalGateStuckSlotsQueueNobody(t *testing.T) {

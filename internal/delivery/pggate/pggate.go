@@ -128,6 +128,7 @@ func (g *Gate) take(ctx context.Context, sub int64, maxInFlight int) (lease, err
 		var slot int
 		err := g.pool.QueryRow(ctx, takeSlot, sub, maxInFlight, g.holder, g.leaseTTL.Seconds()).Scan(&slot)
 		if err == nil {
+			g.took(sub)
 			return lease{slot: slot, taken: time.Now()}, nil
 		}
 		if err != pgx.ErrNoRows || !g.dueToRemake(sub) {

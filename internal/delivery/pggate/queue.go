@@ -30,19 +30,19 @@ type lease struct {
 var noLease = lease{slot: -1}
 
 // local is this node's view of a subscription: its deliveries queued for
-// a slot, and when it last released one.
+// a slot, and when it last took or released one.
 type local struct {
 	// queue holds a channel per queued delivery, first come first served.
 	// A release takes the first off the queue and sends it the slot, or
 	// noLease when the slot went back to the database.
-	queue    []chan lease
-	released time.Time
+	queue []chan lease
+	moved time.Time
 }
 
 // await queues a delivery refused a slot of sub for the next one when it
 // should come soon (delivery.MaxQueued, delivery.MaxQueueWait, and a slot
-// released on this node within MaxQueueWait, so a hanging endpoint holds no
-// worker). It returns noLease when none came in time.
+// taken or released on this node within MaxQueueWait, so a hanging
+// endpoint holds no worker). It returns noLease when none came in time.
 func (g *Gate) await(ctx context.Context, sub int64, maxInFlight int) (lease, error) {
 	deadline := time.Now().Add(delivery.MaxQueueWait)
 	turn := g.enqueue(sub, maxInFlight)
@@ -91,7 +91,7 @@ func (g *Gate) enqueue(sub int64, maxInFlight int) chan lease {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	l := g.local(sub)
-	if len(l.queue) >= delivery.MaxQueued || l.released.IsZero() || time.Since(l.released) > delivery.MaxQueueWait ||
+	if len(l.queue) >= delivery.MaxQueued || l.moved.IsZero() || time.Since(l.moved) > delivery.MaxQueueWait ||
 		!g.waits.Soon(sub, len(l.queue)+1, maxInFlight) {
 		return nil
 	}
@@ -137,12 +137,19 @@ func (g *Gate) handOff(sub int64, l lease) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := g.local(sub)
-	s.released = time.Now()
+	s.moved = time.Now()
 	if len(s.queue) == 0 || time.Since(l.taken) >= handOffFor {
 		return false
 	}
 	s.next(l)
 	return true
+}
+
+// took records that this node took a slot of sub from the database.
+func (g *Gate) took(sub int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.local(sub).moved = time.Now()
 }
 
 // freed tells the first delivery queued for sub, if any, to try the
