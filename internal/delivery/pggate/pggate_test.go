@@ -71,11 +71,9 @@ func TestExpiredLeaseIsReclaimed(t *testing.T) {
 	st := newStore(t)
 	ctx := context.Background()
 	dying := pggate.New(st.Pool(), 200*time.Millisecond)
-	_, _, ok, err := dying.Acquire(ctx, 1, 0, 1, 0)
-	require.NoError(t, err)
-	require.True(t, ok)
+	granted(t, dying, 1, 0, 1)
 	other := pggate.New(st.Pool(), time.Minute)
-	_, _, ok, err = other.Acquire(ctx, 1, 0, 1, 0)
+	_, _, ok, err := other.Acquire(ctx, 1, 0, 1, 0)
 	require.NoError(t, err)
 	require.False(t, ok)
 	time.Sleep(300 * time.Millisecond)
@@ -152,23 +150,18 @@ func TestSlotsMadeAgainAfterTheTableIsEmptied(t *testing.T) {
 	st := newStore(t)
 	ctx := context.Background()
 	g := pggate.New(st.Pool(), time.Minute)
-	release, _, ok, err := g.Acquire(ctx, 1, 0, 2, 0)
-	require.NoError(t, err)
-	require.True(t, ok)
-	release(time.Millisecond)
+	granted(t, g, 1, 0, 2)(time.Millisecond)
 
-	_, err = st.Pool().Exec(ctx, `TRUNCATE delivery_slots`)
+	_, err := st.Pool().Exec(ctx, `TRUNCATE delivery_slots`)
 	require.NoError(t, err)
 	emptied := time.Now()
 	require.Eventually(t, func() bool {
-		_, _, ok, err = g.Acquire(ctx, 1, 1, 2, 0)
+		_, _, ok, err := g.Acquire(ctx, 1, 1, 2, 0)
 		return err == nil && ok
 	}, 3*time.Second, 50*time.Millisecond, "a slot within a second or so of the table being emptied")
 	require.Less(t, time.Since(emptied), 2*time.Second)
-	_, _, ok, err = g.Acquire(ctx, 1, 2, 2, 0)
-	require.NoError(t, err)
-	require.True(t, ok, "the second slot too")
-	_, _, ok, err = g.Acquire(ctx, 1, 3, 2, 0)
+	granted(t, g, 1, 2, 2) // the second slot too
+	_, _, ok, err := g.Acquire(ctx, 1, 3, 2, 0)
 	require.NoError(t, err)
 	require.False(t, ok, "still only 2")
 }
@@ -207,13 +200,20 @@ func acquireAsync(ctx context.Context, g *pggate.Gate, sub, d int64, maxInFlight
 	return got
 }
 
+// granted takes a slot of sub for delivery d that must be free, and
+// returns its release.
+func granted(t *testing.T, g *pggate.Gate, sub, d int64, maxInFlight int) func(time.Duration) {
+	t.Helper()
+	release, _, ok, err := g.Acquire(context.Background(), sub, d, maxInFlight, 0)
+	require.NoError(t, err)
+	require.True(t, ok)
+	return release
+}
+
 // warm takes and releases a slot of sub, so the gate has seen a slot freed
 // lately and lets deliveries queue.
 func warm(t *testing.T, g *pggate.Gate, sub int64, maxInFlight int) {
-	release, _, ok, err := g.Acquire(context.Background(), sub, 0, maxInFlight, 0)
-	require.NoError(t, err)
-	require.True(t, ok)
-	release(time.Millisecond)
+	granted(t, g, sub, 0, maxInFlight)(time.Millisecond)
 }
 
 // TestQueuedDeliveryGetsTheSlotHandedOver: a delivery that finds the slots
@@ -224,9 +224,7 @@ func TestQueuedDeliveryGetsTheSlotHandedOver(t *testing.T) {
 	ctx := context.Background()
 	g := pggate.New(st.Pool(), time.Minute)
 	warm(t, g, 1, 1)
-	first, _, ok, err := g.Acquire(ctx, 1, 1, 1, 0)
-	require.NoError(t, err)
-	require.True(t, ok)
+	first := granted(t, g, 1, 1, 1)
 	leased, _ := slotLease(t, st, 1, 0)
 
 	second := acquireAsync(ctx, g, 1, 2, 1)
@@ -254,15 +252,11 @@ func TestOldLeaseGoesBackToTheDatabase(t *testing.T) {
 	st := newStore(t)
 	ctx := context.Background()
 	g := pggate.New(st.Pool(), time.Minute)
-	old, _, ok, err := g.Acquire(ctx, 1, 1, 2, 0)
-	require.NoError(t, err)
-	require.True(t, ok)
+	old := granted(t, g, 1, 1, 2)
 	leased, _ := slotLease(t, st, 1, 0)
 	time.Sleep(1100 * time.Millisecond)
 	warm(t, g, 1, 2) // slot 1: a slot released lately, so deliveries queue
-	young, _, ok, err := g.Acquire(ctx, 1, 2, 2, 0)
-	require.NoError(t, err)
-	require.True(t, ok)
+	young := granted(t, g, 1, 2, 2)
 
 	queued := acquireAsync(ctx, g, 1, 3, 2)
 	time.Sleep(20 * time.Millisecond)
@@ -310,9 +304,7 @@ func TestQueuedDeliveryTakesASlotFreedByAnotherNode(t *testing.T) {
 	ctx := context.Background()
 	nodeA, nodeB := pggate.New(st.Pool(), time.Minute), pggate.New(st.Pool(), time.Minute)
 	warm(t, nodeB, 1, 1)
-	held, _, ok, err := nodeA.Acquire(ctx, 1, 1, 1, 0)
-	require.NoError(t, err)
-	require.True(t, ok)
+	held := granted(t, nodeA, 1, 1, 1)
 	waiting := acquireAsync(ctx, nodeB, 1, 2, 1)
 	time.Sleep(50 * time.Millisecond)
 	held(time.Millisecond)
