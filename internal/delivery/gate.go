@@ -84,13 +84,21 @@ func (e *WaitEstimator) Refused(sub, d int64, maxInFlight int) time.Duration {
 	return jitter(min(max(wait, minGateWait), maxGateWait))
 }
 
-// Soon reports whether, by the average request duration, a slot of sub
-// should free up for the n-th delivery in its queue within MaxQueueWait.
-func (e *WaitEstimator) Soon(sub int64, n, maxInFlight int) bool {
+// MayQueue reports whether a delivery refused a slot of sub, with queued
+// deliveries ahead of it on this node, should queue for the next slot
+// rather than be snoozed: the queue is shorter than MaxQueued, a slot was
+// taken or released within MaxQueueWait of now (moved; slots all held
+// longer, none released, look like a black hole), and by the average
+// request duration its slot should come within MaxQueueWait. Both gates
+// apply this one rule.
+func (e *WaitEstimator) MayQueue(sub int64, queued, maxInFlight int, moved, now time.Time) bool {
+	if queued >= MaxQueued || moved.IsZero() || now.Sub(moved) > MaxQueueWait {
+		return false
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	avg := e.get(sub).avg
-	return time.Duration(float64(avg)*float64(n)/float64(max(maxInFlight, 1))) <= MaxQueueWait
+	return time.Duration(float64(avg)*float64(queued+1)/float64(max(maxInFlight, 1))) <= MaxQueueWait
 }
 
 // Acquired records that delivery d got a slot.
@@ -137,12 +145,6 @@ type gateState struct {
 	refilled time.Time
 }
 
-// queueable reports whether a delivery refused a slot of s may queue for
-// the next one rather than be snoozed.
-func (s *gateState) queueable(perSecond int, now time.Time) bool {
-	return perSecond <= 0 && len(s.queue) < MaxQueued && !s.moved.IsZero() && now.Sub(s.moved) <= MaxQueueWait
-}
-
 // dequeue removes turn from the queue; false means it was not there any
 // more: a release has handed it a slot.
 func (s *gateState) dequeue(turn chan struct{}) bool {
@@ -160,8 +162,7 @@ func NewLocalGate() *LocalGate { return &LocalGate{subs: map[int64]*gateState{}}
 
 // Acquire implements Gate. A subscription without a throttle whose slots
 // are taken queues the delivery for the next free slot if one should come
-// soon: a slot was taken or released within MaxQueueWait, and the average request
-// takes short enough (see MaxQueued). Otherwise, and once MaxQueueWait has
+// soon (WaitEstimator.MayQueue). Otherwise, and once MaxQueueWait has
 // passed in the queue, the delivery is refused with the estimator's wait.
 func (g *LocalGate) Acquire(ctx context.Context, sub, d int64, maxInFlight, perSecond int) (func(time.Duration), time.Duration, bool, error) {
 	release, wait, ok, turn := g.acquire(sub, d, maxInFlight, perSecond, g.now())
@@ -190,7 +191,7 @@ func (g *LocalGate) acquire(sub, d int64, maxInFlight, perSecond int, now time.T
 		g.subs[sub] = s
 	}
 	if maxInFlight > 0 && s.inFlight >= maxInFlight {
-		if s.queueable(perSecond, now) && g.estimator.Soon(sub, len(s.queue)+1, maxInFlight) {
+		if perSecond <= 0 && g.estimator.MayQueue(sub, len(s.queue), maxInFlight, s.moved, now) {
 			turn := make(chan struct{}, 1)
 			s.queue = append(s.queue, turn)
 			return nil, 0, false, turn

@@ -40,9 +40,8 @@ type local struct {
 }
 
 // await queues a delivery refused a slot of sub for the next one when it
-// should come soon (delivery.MaxQueued, delivery.MaxQueueWait, and a slot
-// taken or released on this node within MaxQueueWait, so a hanging
-// endpoint holds no worker). It returns noLease when none came in time.
+// should come soon (delivery.WaitEstimator.MayQueue, judged by this node's
+// own slots and requests). It returns noLease when none came in time.
 func (g *Gate) await(ctx context.Context, sub int64, maxInFlight int) (lease, error) {
 	deadline := time.Now().Add(delivery.MaxQueueWait)
 	turn := g.enqueue(sub, maxInFlight)
@@ -91,8 +90,7 @@ func (g *Gate) enqueue(sub int64, maxInFlight int) chan lease {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	l := g.local(sub)
-	if len(l.queue) >= delivery.MaxQueued || l.moved.IsZero() || time.Since(l.moved) > delivery.MaxQueueWait ||
-		!g.waits.Soon(sub, len(l.queue)+1, maxInFlight) {
+	if !g.waits.MayQueue(sub, len(l.queue), maxInFlight, l.moved, time.Now()) {
 		return nil
 	}
 	turn := make(chan lease, 1)

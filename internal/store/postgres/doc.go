@@ -9,8 +9,10 @@
 // Open takes a postgres:// URL and builds a pgx v5 connection pool
 // (Options.MaxConns caps it). Options.Schema, when set, becomes every
 // connection's search_path and is created if missing; tests use it to give
-// each test a schema of its own. Store.Pool and Store.Schema hand the pool
-// and schema to the job queue's workers.
+// each test a schema of its own. Store.EnginePool is a second pool on the
+// same database and schema, with synchronous_commit off, for the delivery
+// engine's bookkeeping (Options.EngineMaxConns caps it); Store.Schema
+// hands the schema to the job queue's workers.
 //
 // # Schema and migrations
 //
@@ -35,8 +37,8 @@
 // insert-only River client configured with the same schema, and
 // DeliveryCreate and DeliveryRedrive insert the delivery row and its River
 // job in one transaction: no delivery without its job, and no job without
-// its delivery. A River client that works the queue must be built on
-// Store.Pool with Config.Schema set to Store.Schema.
+// its delivery. A River client that works the queue is built on
+// Store.EnginePool with Config.Schema set to Store.Schema.
 //
 // # Errors
 //

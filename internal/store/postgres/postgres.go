@@ -136,8 +136,9 @@ func ensureSchema(ctx context.Context, pool *pgxpool.Pool, schema string) error 
 	return nil
 }
 
-// Pool returns the connection pool, for the job queue's driver
-// (riverpgxv5.New); a River client on it must use Schema() as its schema.
+// Pool returns the store's connection pool, whose commits are synced. The
+// delivery engine's River client uses EnginePool instead; any River client
+// must use Schema() as its schema.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // Schema returns the schema from Options, "" when the search_path decides.
