@@ -279,7 +279,13 @@ type Result struct {
 	// machine was shared and the run is not representative — except that
 	// on PostgreSQL it includes the database server.
 	OtherCPUCores float64 `json:"otherCPUCores"`
-	ReceiverCPU   *CPU    `json:"receiverCPU,omitempty"`
+	// StolenCPUCores is how many cores the hypervisor gave to other
+	// virtual machines on average during the load (steal in /proc/stat;
+	// -1 when unknown): CPU this machine wanted and did not get, so the
+	// utilisation cannot reach 100 % and the run's rates are low against
+	// a ceiling measured in a quieter moment.
+	StolenCPUCores float64 `json:"stolenCPUCores"`
+	ReceiverCPU    *CPU    `json:"receiverCPU,omitempty"`
 	// SigningShare estimates the part of CPU spent on RSA signatures:
 	// 2 × events × the ceilings' mean CPU per signature / CPU.
 	SigningShare float64 `json:"signingShare"`
@@ -690,6 +696,7 @@ func (r *run) load(ctx context.Context, res *Result) error {
 	}
 	ours := cpu1.cpu() - cpu0.cpu() + rcv1.cpu() - rcv0.cpu()
 	res.OtherCPUCores = otherCores(stat0, stat1, ours, time.Duration(t1-t0))
+	res.StolenCPUCores = stolenCores(stat0, stat1, time.Duration(t1-t0))
 	mon.snoozes(ctx, res.DB)
 	if r.opts.ReceiverDown {
 		b, err := r.hold(ctx, total)

@@ -41,6 +41,9 @@ type Ceiling struct {
 	// was measured (from /proc/stat; -1 when unknown): above a few tenths,
 	// the machine was not quiet and the ceiling is low.
 	OtherCPUCores float64 `json:"otherCPUCores"`
+	// StolenCPUCores is how many cores the hypervisor ran something else
+	// on meanwhile (-1 when unknown; see Result.StolenCPUCores).
+	StolenCPUCores float64 `json:"stolenCPUCores"`
 }
 
 // MeasureCeiling signs for about d with a goroutine per core, each with
@@ -91,7 +94,8 @@ func MeasureCeiling(ctx context.Context, d time.Duration) (*Ceiling, error) {
 	wg.Wait()
 	wall := time.Since(start)
 	elapsed := wall.Seconds()
-	other := otherCores(stat0, readCPUStat(), getRusage().cpu()-ru0.cpu(), wall)
+	stat1 := readCPUStat()
+	other := otherCores(stat0, stat1, getRusage().cpu()-ru0.cpu(), wall)
 	if err, _ := firstErr.Load().(error); err != nil {
 		return nil, fmt.Errorf("bench: ceiling: %w", err)
 	}
@@ -99,7 +103,8 @@ func MeasureCeiling(ctx context.Context, d time.Duration) (*Ceiling, error) {
 		return nil, err
 	}
 	n := count.Load()
-	c := &Ceiling{Workers: workers, Seconds: elapsed, Signatures: n, OtherCPUCores: other}
+	c := &Ceiling{Workers: workers, Seconds: elapsed, Signatures: n, OtherCPUCores: other,
+		StolenCPUCores: stolenCores(stat0, stat1, wall)}
 	if n > 0 {
 		c.SignaturesPerSec = float64(n) / elapsed
 		c.CPUPerSignatureMs = float64(workers) * elapsed / float64(n) * 1e3

@@ -79,6 +79,13 @@ func WriteText(w io.Writer, res *Result) error {
 		}
 		row("other processes", "%.2f cores busy on average during the load%s", res.OtherCPUCores, note)
 	}
+	if res.StolenCPUCores >= 0 {
+		note := "  (a virtual machine's CPU time the hypervisor gave to others; 0 on bare metal)"
+		if res.StolenCPUCores > 0.1 {
+			note = "  ← the host took CPU from this machine: figures are low"
+		}
+		row("stolen by the host", "%.2f cores on average during the load%s", res.StolenCPUCores, note)
+	}
 	if rc := res.ReceiverCPU; rc != nil {
 		row("receiver CPU", "%.3f ms per event (user %.2f s + sys %.2f s), peak RSS %.1f MB", rc.PerEventMs, rc.UserSeconds, rc.SysSeconds, res.ReceiverPeakRSSMB)
 	}
@@ -88,8 +95,8 @@ func WriteText(w io.Writer, res *Result) error {
 	}
 	row("peak RSS", "%.1f MB (whole bench process)", res.PeakRSSMB)
 	if ce := res.Ceiling; ce != nil {
-		row("signing ceiling", "%s signatures/s with %d goroutines over %.1f s (%.3f ms CPU each) → %s events/s; other processes %.2f cores",
-			fnum(ce.SignaturesPerSec), ce.Workers, ce.Seconds, ce.CPUPerSignatureMs, fnum(ce.EventsPerSec), ce.OtherCPUCores)
+		row("signing ceiling", "%s signatures/s with %d goroutines over %.1f s (%.3f ms CPU each) → %s events/s; other processes %.2f cores, stolen %.2f",
+			fnum(ce.SignaturesPerSec), ce.Workers, ce.Seconds, ce.CPUPerSignatureMs, fnum(ce.EventsPerSec), ce.OtherCPUCores, ce.StolenCPUCores)
 		if a := res.CeilingAfter; a != nil {
 			row("", "after the load: %s signatures/s (%.3f ms CPU each) → %s events/s; ratios use the mean, %s events/s",
 				fnum(a.SignaturesPerSec), a.CPUPerSignatureMs, fnum(a.EventsPerSec), fnum(res.CeilingEventsPerSec))

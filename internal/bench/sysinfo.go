@@ -73,20 +73,27 @@ func currentRSSKB() int64 {
 }
 
 // cpuStat is the whole machine's CPU time from /proc/stat: busy is every
-// state but idle and iowait.
+// state but idle, iowait and steal; steal is the time a virtual machine's
+// CPUs wanted to run but the hypervisor ran something else.
 type cpuStat struct {
-	busy, total time.Duration
-	ok          bool
+	busy, steal, total time.Duration
+	ok                 bool
 }
 
-// readCPUStat reads the first line of /proc/stat (clock ticks, taken as
-// 1/100 s: USER_HZ is 100 on Linux).
+// readCPUStat reads the machine's CPU time from /proc/stat.
 func readCPUStat() cpuStat {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return cpuStat{}
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
+	return parseCPUStat(line)
+}
+
+// parseCPUStat parses the first line of /proc/stat: "cpu" and the clock
+// ticks (taken as 1/100 s: USER_HZ is 100 on Linux) spent in user, nice,
+// system, idle, iowait, irq, softirq, steal, guest and guest_nice.
+func parseCPUStat(line string) cpuStat {
 	f := strings.Fields(line)
 	if len(f) < 5 || f[0] != "cpu" {
 		return cpuStat{}
@@ -94,7 +101,7 @@ func readCPUStat() cpuStat {
 	var s cpuStat
 	for i, v := range f[1:] {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
+		if err != nil || n < 0 {
 			return cpuStat{}
 		}
 		if i >= 8 { // guest and guest_nice are already in user and nice
@@ -102,7 +109,11 @@ func readCPUStat() cpuStat {
 		}
 		d := time.Duration(n) * 10 * time.Millisecond
 		s.total += d
-		if i != 3 && i != 4 { // idle, iowait
+		switch i {
+		case 3, 4: // idle, iowait
+		case 7:
+			s.steal += d
+		default:
 			s.busy += d
 		}
 	}
@@ -117,4 +128,14 @@ func otherCores(a, b cpuStat, ours time.Duration, wall time.Duration) float64 {
 		return -1
 	}
 	return max(0, (b.busy-a.busy-ours).Seconds()/wall.Seconds())
+}
+
+// stolenCores is how many of the machine's cores the hypervisor ran
+// something else on, on average, between a and b: CPU time this machine
+// wanted and did not get (0 on bare metal; -1 when unknown).
+func stolenCores(a, b cpuStat, wall time.Duration) float64 {
+	if !a.ok || !b.ok || wall <= 0 {
+		return -1
+	}
+	return max(0, (b.steal-a.steal).Seconds()/wall.Seconds())
 }
