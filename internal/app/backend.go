@@ -62,7 +62,9 @@ func (b sqliteBackend) NewRunner(cfg delivery.Config) (Runner, error) {
 		return nil, err
 	}
 	wake := jobwake.NewListener()
-	b.OnJobsCommitted(func() { wake.Notify(jobs.QueueDeliveries) })
+	notify := func() { wake.Notify(jobs.QueueDeliveries) }
+	b.OnJobsCommitted(notify)
+	cfg.Wake = notify
 	return delivery.New(jobwake.Driver(riversqlite.New(b.DB()), wake), b.Store, cfg)
 }
 

@@ -22,7 +22,8 @@ const (
 	// DefaultFetchPollInterval is how often the queue is polled for work:
 	// the backstop for retries coming due and for jobs whose commit did
 	// not wake the producer (on SQLite the store wakes it, see package
-	// jobwake; PostgreSQL notifies at most once per 100 ms).
+	// jobwake, and the runner polls this often only while busy: see
+	// Config.Wake; PostgreSQL notifies at most once per 100 ms).
 	DefaultFetchPollInterval = 10 * time.Millisecond
 	// DefaultFetchCooldown is the least time between two fetches.
 	DefaultFetchCooldown = 5 * time.Millisecond
@@ -79,7 +80,20 @@ type Config struct {
 	// Logger gets the runner's and the queue's logs; default slog.Default().
 	Logger *slog.Logger
 	// FetchPollInterval is how often the queue is polled; default 10 ms.
+	// With a Wake, only while the queue is busy (see BusyWindow).
 	FetchPollInterval time.Duration
+	// Wake, when set, makes the queue's producer look for jobs at once
+	// (on SQLite, package jobwake). The runner then calls it every
+	// FetchPollInterval for BusyWindow after each job it works, and River
+	// itself polls only every IdlePollInterval, so an idle server does not
+	// poll a hundred times a second. Without it River polls every
+	// FetchPollInterval.
+	Wake func()
+	// BusyWindow is how long the runner keeps waking the producer after a
+	// job; default 10 s.
+	BusyWindow time.Duration
+	// IdlePollInterval is River's own poll when there is a Wake; default 1 s.
+	IdlePollInterval time.Duration
 	// FetchCooldown is the least time between fetches; default 5 ms.
 	FetchCooldown time.Duration
 	// Poster sends the attempts; default NewSender(Policy, RequestTimeout).
@@ -95,6 +109,8 @@ func (c Config) WithDefaults() Config {
 	c.RetentionInterval = cmpOr(c.RetentionInterval, time.Hour)
 	c.FetchPollInterval = cmpOr(c.FetchPollInterval, DefaultFetchPollInterval)
 	c.FetchCooldown = cmpOr(c.FetchCooldown, DefaultFetchCooldown)
+	c.BusyWindow = cmpOr(c.BusyWindow, DefaultBusyWindow)
+	c.IdlePollInterval = cmpOr(c.IdlePollInterval, DefaultIdlePollInterval)
 	if c.Gate == nil {
 		c.Gate = NewLocalGate()
 	}
@@ -125,6 +141,9 @@ func (c Config) Validate() error {
 	case c.FetchPollInterval < c.FetchCooldown:
 		return fmt.Errorf("delivery: FetchPollInterval (%s) must not be shorter than FetchCooldown (%s)",
 			c.FetchPollInterval, c.FetchCooldown)
+	case c.IdlePollInterval < c.FetchPollInterval:
+		return fmt.Errorf("delivery: IdlePollInterval (%s) must not be shorter than FetchPollInterval (%s)",
+			c.IdlePollInterval, c.FetchPollInterval)
 	}
 	return nil
 }
@@ -133,6 +152,10 @@ func (c Config) Validate() error {
 type Runner[TTx any] struct {
 	client *river.Client[TTx]
 	logger *slog.Logger
+	// pulse wakes the producer while busy; nil without Config.Wake.
+	pulse *pulse
+	// stopPulse ends the pulse's goroutine; set by Start.
+	stopPulse context.CancelFunc
 }
 
 // New builds a Runner working jobs.QueueDeliveries through driver, which
@@ -143,10 +166,20 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	var p *pulse
+	poll := cfg.FetchPollInterval
+	if cfg.Wake != nil {
+		p = newPulse(cfg.Wake, cfg.FetchPollInterval, cfg.BusyWindow, time.Now)
+		poll = cfg.IdlePollInterval
+	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, NewWorker(st, cfg.Poster, WorkerConfig{
+	wcfg := WorkerConfig{
 		Planner: cfg.Planner, Gate: cfg.Gate, MaxInFlight: cfg.MaxInFlight, OnAttempt: cfg.OnAttempt, Logger: cfg.Logger,
-	}))
+	}
+	if p != nil {
+		wcfg.OnWork = p.worked
+	}
+	river.AddWorker(workers, NewWorker(st, cfg.Poster, wcfg))
 	river.AddWorker(workers, &RetentionWorker{Store: st, Retention: cfg.Retention, Logger: cfg.Logger})
 	client, err := river.NewClient(driver, &river.Config{
 		Queues: map[string]river.QueueConfig{
@@ -161,14 +194,14 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 		// A job still "running" after this belonged to a node that died:
 		// another node (or this one, restarted) takes it over.
 		RescueStuckJobsAfter: cfg.RequestTimeout + jobTimeoutMargin + rescueMargin,
-		FetchPollInterval:    cfg.FetchPollInterval,
+		FetchPollInterval:    poll,
 		FetchCooldown:        cfg.FetchCooldown,
 		Logger:               cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("delivery: job queue: %w", err)
 	}
-	return &Runner[TTx]{client: client, logger: cfg.Logger}, nil
+	return &Runner[TTx]{client: client, logger: cfg.Logger, pulse: p}, nil
 }
 
 // Client returns the job queue client, e.g. to subscribe to job events.
@@ -181,6 +214,11 @@ func (r *Runner[TTx]) Start(ctx context.Context) error {
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("delivery: start: %w", err)
 	}
+	if r.pulse != nil {
+		pctx, cancel := context.WithCancel(ctx)
+		r.stopPulse = cancel
+		go r.pulse.run(pctx)
+	}
 	return nil
 }
 
@@ -190,6 +228,9 @@ func (r *Runner[TTx]) Start(ctx context.Context) error {
 // attempt), Stop waits up to 5 s more for them to return, and it returns
 // ctx's error.
 func (r *Runner[TTx]) Stop(ctx context.Context) error {
+	if r.stopPulse != nil {
+		r.stopPulse()
+	}
 	err := r.client.Stop(ctx)
 	if err == nil {
 		return nil

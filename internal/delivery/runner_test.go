@@ -199,6 +199,8 @@ func TestConfigDefaultsAndValidate(t *testing.T) {
 	require.Equal(t, DefaultRetention, c.Retention)
 	require.Equal(t, DefaultFetchPollInterval, c.FetchPollInterval)
 	require.Equal(t, DefaultFetchCooldown, c.FetchCooldown)
+	require.Equal(t, DefaultBusyWindow, c.BusyWindow)
+	require.Equal(t, DefaultIdlePollInterval, c.IdlePollInterval)
 	require.NotNil(t, c.Gate)
 	require.NotNil(t, c.Logger)
 	require.NotNil(t, c.Poster)
@@ -212,4 +214,7 @@ func TestConfigDefaultsAndValidate(t *testing.T) {
 	bad = c
 	bad.FetchCooldown = time.Second
 	require.ErrorContains(t, bad.Validate(), "FetchPollInterval")
+	bad = c
+	bad.IdlePollInterval = time.Millisecond
+	require.ErrorContains(t, bad.Validate(), "IdlePollInterval")
 }

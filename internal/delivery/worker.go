@@ -56,6 +56,8 @@ type WorkerConfig struct {
 	MaxInFlight int
 	// OnAttempt, when set, observes every attempt's outcome (metrics).
 	OnAttempt func(o Outcome, final store.DeliveryStatus)
+	// OnWork, when set, is called as each job starts.
+	OnWork func()
 	// Logger gets one record per attempt; default slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
@@ -91,6 +93,9 @@ func NewWorker(st store.Store, p Poster, cfg WorkerConfig) *Worker {
 // does not count against the job: the delivery's own attempt count and
 // policy decide, and what the policy gives up on is kept as a dead letter.
 func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
+	if w.cfg.OnWork != nil {
+		w.cfg.OnWork()
+	}
 	d, sub, err := w.load(ctx, job.Args.DeliveryID)
 	if d == nil || err != nil {
 		return err
