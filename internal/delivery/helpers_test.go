@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/stretchr/testify/require"
 
@@ -165,7 +166,13 @@ func (e *env) testConfig() Config {
 // start runs a Runner on the store until the test ends.
 func (e *env) start(t *testing.T, cfg Config) {
 	t.Helper()
-	r, err := New(riversqlite.New(e.st.DB()), e.st, cfg)
+	e.startOn(t, riversqlite.New(e.st.DB()), cfg)
+}
+
+// startOn runs a Runner on the store through driver until the test ends.
+func (e *env) startOn(t *testing.T, driver riverdriver.Driver[*sql.Tx], cfg Config) {
+	t.Helper()
+	r, err := New(driver, e.st, cfg)
 	require.NoError(t, err)
 	events, cancel := r.Client().Subscribe(river.EventKindJobCompleted, river.EventKindJobCancelled,
 		river.EventKindJobFailed)

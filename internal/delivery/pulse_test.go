@@ -66,26 +66,9 @@ func TestRunnerWithWakeFindsRetriesWithoutPolling(t *testing.T) {
 	// Longer than River's completer takes to record a snooze (up to 250 ms)
 	// plus the snooze itself.
 	cfg.BusyWindow = time.Second
-	r, err := New(jobwake.Driver(riversqlite.New(e.st.DB()), listener), e.st, cfg)
-	require.NoError(t, err)
-	events, cancelEvents := r.Client().Subscribe(river.EventKindJobCompleted)
-	t.Cleanup(cancelEvents)
-	require.NoError(t, r.Start(context.Background()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		require.NoError(t, r.Stop(ctx))
-	})
+	e.startOn(t, jobwake.Driver(riversqlite.New(e.st.DB()), listener), cfg)
 
-	timeout := time.After(5 * time.Second)
-	for done := false; !done; {
-		select {
-		case ev := <-events:
-			done = ev.Job.Kind == (jobs.Deliver{}).Kind() // not the retention job
-		case <-timeout:
-			t.Fatalf("the retries were not sent within 5 s: nothing woke the producer (%d wakes, %d requests)", wakes.Load(), len(rcv.requests()))
-		}
-	}
+	e.await(t, river.EventKindJobCompleted) // within 5 s: only the pulse wakes the producer
 	require.Len(t, rcv.requests(), 3)
 	require.Equal(t, store.DeliveryDelivered, e.delivery(t, d.ID).Status)
 	require.Positive(t, wakes.Load())
