@@ -11,6 +11,8 @@ import (
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
 	"github.com/ivvy-notify/ivvy-notify/internal/delivery"
 	"github.com/ivvy-notify/ivvy-notify/internal/delivery/pggate"
+	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
+	"github.com/ivvy-notify/ivvy-notify/internal/jobwake"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/postgres"
 )
 
@@ -47,7 +49,11 @@ func (b postgresBackend) NewRunner(cfg delivery.Config) (Runner, error) {
 	if cfg.Gate == nil {
 		cfg.Gate = pggate.New(b.EnginePool(), cfg.RequestTimeout+35*time.Second)
 	}
-	return delivery.New(riverpgxv5.New(b.EnginePool()), b.Store, cfg)
+	// New jobs wake the producers through PostgreSQL's NOTIFY; the runner
+	// wakes its own through wake while it is busy (delivery.Config.Wake).
+	wake := jobwake.NewListener()
+	cfg.Wake = func() { wake.Notify(jobs.QueueDeliveries) }
+	return delivery.New(jobwake.Merge(riverpgxv5.New(b.EnginePool()), wake), b.Store, cfg)
 }
 
 // Name names the database without its password.
