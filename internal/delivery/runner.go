@@ -19,11 +19,11 @@ import (
 const (
 	// DefaultMaxWorkers is how many deliveries one node sends at once.
 	DefaultMaxWorkers = 50
-	// DefaultFetchPollInterval is how often the queue is polled for work:
-	// the backstop for retries coming due and for jobs whose commit did
-	// not wake the producer (on SQLite the store wakes it, see package
-	// jobwake, and the runner polls this often only while busy: see
-	// Config.Wake; PostgreSQL notifies at most once per 100 ms).
+	// DefaultFetchPollInterval is how often the queue is polled for work
+	// while it is busy (see Config.Wake), or always without a Wake: for
+	// retries coming due and for jobs whose commit did not wake the
+	// producer (on SQLite the store wakes it, see package jobwake;
+	// PostgreSQL notifies at most once per 100 ms).
 	DefaultFetchPollInterval = 10 * time.Millisecond
 	// DefaultFetchCooldown is the least time between two fetches.
 	DefaultFetchCooldown = 5 * time.Millisecond
@@ -83,7 +83,7 @@ type Config struct {
 	// With a Wake, only while the queue is busy (see BusyWindow).
 	FetchPollInterval time.Duration
 	// Wake, when set, makes the queue's producer look for jobs at once
-	// (on SQLite, package jobwake). The runner then calls it every
+	// (package jobwake). The runner then calls it every
 	// FetchPollInterval for BusyWindow after each job it works, and River
 	// itself polls only every IdlePollInterval, so an idle server does not
 	// poll a hundred times a second. Without it River polls every
