@@ -9,6 +9,10 @@
 // store calls Listener.Notify after such a commit, and the Listener hands
 // River an insert notification, which makes the queue's producer fetch at
 // once (after its fetch cooldown). Polling stays as River's backstop.
+//
+// Where the database has notifications of its own (PostgreSQL), Merge
+// adds a Listener to River's: a process can then still wake its own
+// producer at once, e.g. while its deliveries are being retried.
 package jobwake
 
 import (
