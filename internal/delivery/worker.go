@@ -56,7 +56,10 @@ type WorkerConfig struct {
 	MaxInFlight int
 	// OnAttempt, when set, observes every attempt's outcome (metrics).
 	OnAttempt func(o Outcome, final store.DeliveryStatus)
-	// OnWork, when set, is called as each job starts.
+	// OnWork, when set, is called when a job goes on to the gate and the
+	// send: it may snooze or retry soon. A paused subscription's recheck
+	// (every PauseRecheck) is not counted, so that a paused backlog does
+	// not keep the queue polled fast (see Config.Wake).
 	OnWork func()
 	// Logger gets one record per attempt; default slog.Default().
 	Logger *slog.Logger
@@ -93,9 +96,6 @@ func NewWorker(st store.Store, p Poster, cfg WorkerConfig) *Worker {
 // does not count against the job: the delivery's own attempt count and
 // policy decide, and what the policy gives up on is kept as a dead letter.
 func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
-	if w.cfg.OnWork != nil {
-		w.cfg.OnWork()
-	}
 	d, sub, err := w.load(ctx, job.Args.DeliveryID)
 	if d == nil || err != nil {
 		return err
@@ -105,6 +105,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
 	}
 	if sub.Paused {
 		return river.JobSnooze(jitter(PauseRecheck))
+	}
+	if w.cfg.OnWork != nil {
+		w.cfg.OnWork()
 	}
 	plan := w.cfg.Planner.Plan(sub)
 	release, wait, ok, err := w.cfg.Gate.Acquire(ctx, sub.ID, d.ID, w.cfg.MaxInFlight, plan.MaxReceivesPerSecond)

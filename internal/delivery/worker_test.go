@@ -94,10 +94,20 @@ func TestWorkerPausedSubscriptionWaits(t *testing.T) {
 	_, err := e.st.SubscriptionSetPaused(e.ctx, sub.ID, true)
 	require.NoError(t, err)
 
-	wait := snoozedFor(t, e.worker(allowLocal, fixedPlan{}).Work(e.ctx, deliverJob(d.ID)))
+	w := e.worker(allowLocal, fixedPlan{})
+	worked := 0
+	w.cfg.OnWork = func() { worked++ }
+	wait := snoozedFor(t, w.Work(e.ctx, deliverJob(d.ID)))
 	require.InDelta(t, PauseRecheck.Seconds(), wait.Seconds(), 1)
 	require.Empty(t, rcv.requests())
 	require.Zero(t, e.delivery(t, d.ID).Attempts)
+	require.Zero(t, worked, "a paused recheck does not keep the queue busy")
+
+	_, err = e.st.SubscriptionSetPaused(e.ctx, sub.ID, false)
+	require.NoError(t, err)
+	require.NoError(t, w.Work(e.ctx, deliverJob(d.ID)))
+	require.Equal(t, 1, worked)
+	require.Len(t, rcv.requests(), 1)
 }
 
 func TestWorkerInterruptedAttemptIsNotRecorded(t *testing.T) {
