@@ -79,12 +79,11 @@ func (m *mergedListener) WaitForNotification(ctx context.Context) (*riverdriver.
 		if n := m.local.take(); n != nil {
 			return n, nil
 		}
-		n, err, woken := m.waitDatabase(ctx)
-		if !woken || ctx.Err() != nil {
+		// Woken with nothing from the database: take the local one. If the
+		// database's came first, the local one stays pending for the next
+		// call.
+		if n, err, woken := m.waitDatabase(ctx); !woken || n != nil || ctx.Err() != nil {
 			return n, err
-		}
-		if n != nil {
-			return n, nil // the database's came first; the local one stays pending
 		}
 	}
 }
@@ -94,26 +93,18 @@ func (m *mergedListener) WaitForNotification(ctx context.Context) (*riverdriver.
 func (m *mergedListener) waitDatabase(ctx context.Context) (n *riverdriver.Notification, err error, woken bool) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wake := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		select {
 		case <-m.local.signal:
-			close(wake)
+			woken = true
 			cancel()
 		case <-wctx.Done():
 		}
 	}()
 	n, err = m.Listener.WaitForNotification(wctx)
 	cancel()
-	<-done
-	select {
-	case <-wake:
-		// The local notification stays pending: the caller's next take
-		// returns it.
-		return n, err, true
-	default:
-		return n, err, false
-	}
+	<-done // woken is set before done closes
+	return n, err, woken
 }
