@@ -217,9 +217,14 @@ type Result struct {
 	// speed can change within minutes, and a ratio to a ceiling measured
 	// in a slow minute would flatter a load run in a fast one.
 	// CeilingEventsPerSec, the mean of the two, is what ratios use.
+	// CeilingChange is how much the second differs from the first, as a
+	// fraction of the first (-0.2: the machine signed 20 % slower after
+	// the load): a large change means the machine's speed moved during
+	// the run, and the ratios are uncertain by about half of it.
 	Ceiling             *Ceiling `json:"ceiling"`
 	CeilingAfter        *Ceiling `json:"ceilingAfter,omitempty"`
 	CeilingEventsPerSec float64  `json:"ceilingEventsPerSec,omitempty"`
+	CeilingChange       float64  `json:"ceilingChange,omitempty"`
 
 	// Sent events were in publish requests; Published were acknowledged
 	// (202) with one delivery each; PublishErrors were in requests that

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 )
@@ -100,6 +101,10 @@ func WriteText(w io.Writer, res *Result) error {
 		if a := res.CeilingAfter; a != nil {
 			row("", "after the load: %s signatures/s (%.3f ms CPU each) → %s events/s; ratios use the mean, %s events/s",
 				fnum(a.SignaturesPerSec), a.CPUPerSignatureMs, fnum(a.EventsPerSec), fnum(res.CeilingEventsPerSec))
+			if math.Abs(res.CeilingChange) > unsteadyChange {
+				row("", "← the ceiling moved %+.0f %% across the load: the machine's speed changed during the run, so the ratios are uncertain by about ±%.0f %%",
+					res.CeilingChange*100, math.Abs(res.CeilingChange)*50)
+			}
 		}
 		if !c.ReceiverDown {
 			row("delivered / ceiling", "%.2f (sustained %.2f)", res.DeliveredOverCeiling, res.SustainedOverCeiling)
@@ -120,6 +125,10 @@ func WriteText(w io.Writer, res *Result) error {
 	}
 	return tw.Flush()
 }
+
+// unsteadyChange is the change between the ceilings before and after the
+// load above which the report warns that the machine's speed moved.
+const unsteadyChange = 0.15
 
 // flat formats a latency summary on one line.
 func flat(l *Latency) string {

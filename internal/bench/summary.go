@@ -88,6 +88,7 @@ func (res *Result) applyCeilings() {
 	perSec, perSig := c.EventsPerSec, c.CPUPerSignatureMs
 	if a := res.CeilingAfter; a != nil && a.EventsPerSec > 0 {
 		perSec, perSig = (perSec+a.EventsPerSec)/2, (perSig+a.CPUPerSignatureMs)/2
+		res.CeilingChange = a.EventsPerSec/c.EventsPerSec - 1
 	}
 	res.CeilingEventsPerSec = perSec
 	res.DeliveredOverCeiling = res.DeliveredPerSec / perSec

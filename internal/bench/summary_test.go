@@ -1,0 +1,52 @@
+package bench
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestApplyCeilings checks the ratios against the mean of the two
+// ceilings, the change between them, and the report's warning when the
+// machine's speed moved during the run.
+func TestApplyCeilings(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		before, after float64 // events/s; after 0: not measured
+		wantCeiling   float64
+		wantChange    float64
+		warns         bool
+	}{
+		{name: "steady", before: 1000, after: 950, wantCeiling: 975, wantChange: -0.05},
+		{name: "slowed", before: 1000, after: 700, wantCeiling: 850, wantChange: -0.3, warns: true},
+		{name: "sped up", before: 800, after: 1000, wantCeiling: 900, wantChange: 0.25, warns: true},
+		{name: "no second ceiling", before: 1000, wantCeiling: 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := &Result{
+				Ceiling:         &Ceiling{EventsPerSec: tc.before, CPUPerSignatureMs: 1},
+				Delivered:       1000,
+				DeliveredPerSec: 600, SustainedPerSec: 510,
+				CPU: CPU{UserSeconds: 2.5, SysSeconds: 0.5},
+			}
+			if tc.after > 0 {
+				res.CeilingAfter = &Ceiling{EventsPerSec: tc.after, CPUPerSignatureMs: 1}
+			}
+			res.applyCeilings()
+			require.InDelta(t, tc.wantCeiling, res.CeilingEventsPerSec, 1e-9)
+			require.InDelta(t, tc.wantChange, res.CeilingChange, 1e-9)
+			require.InDelta(t, 600/tc.wantCeiling, res.DeliveredOverCeiling, 1e-9)
+			require.InDelta(t, 510/tc.wantCeiling, res.SustainedOverCeiling, 1e-9)
+			require.InDelta(t, 2.0/3, res.SigningShare, 1e-9, "2 signatures × 1,000 events × 1 ms of 3 s")
+
+			var out bytes.Buffer
+			require.NoError(t, WriteText(&out, res))
+			if tc.warns {
+				require.Contains(t, out.String(), "the machine's speed changed during the run")
+			} else {
+				require.NotContains(t, out.String(), "speed changed")
+			}
+		})
+	}
+}
