@@ -421,6 +421,11 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 		return nil, err
 	}
 	if res.Ceiling != nil && !opts.ReceiverDown {
+		// The server is stopped first: right after a load it still polls
+		// the queue fast for a while (delivery.Config.BusyWindow) and
+		// collects the load's garbage, CPU the ceiling would count as
+		// signing's. Before the load it is idle.
+		stop()
 		r.progressf("measuring the signing ceiling again for %s…", opts.CeilingDuration)
 		if res.CeilingAfter, err = MeasureCeiling(ctx, opts.CeilingDuration); err != nil {
 			return nil, err
@@ -591,12 +596,15 @@ func (r *run) startServer(ctx context.Context, dataDir, dbURL string) (func(), e
 	go func() { done <- srv.Run(runCtx) }()
 	r.srv = srv
 	r.admin = newAdminClient(srv.AdminURL(), srv.AdminToken(), r.opts.Concurrency+r.opts.Probes)
+	var once sync.Once
 	return func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(cfg.ShutdownTimeout + 10*time.Second):
-		}
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(cfg.ShutdownTimeout + 10*time.Second):
+			}
+		})
 	}, nil
 }
 
