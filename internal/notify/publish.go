@@ -82,7 +82,7 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 		return nil, err
 	}
 	preps := make([]*prepared, len(events))
-	lk := &lookups{accountID: accountID, topics: map[string]*topicSubs{}}
+	lk := &lookups{accountID: accountID, topics: map[string]*topicSubs{}, batch: len(events) > 1}
 	var err error
 	if lk.taken, err = s.Store.EventTxnIDsTaken(ctx, accountID, chosenTxnIDs(events)); err != nil {
 		return nil, err
@@ -97,10 +97,11 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 			return nil, err
 		}
 		preps[i] = p
-		// Signing is the CPU-bound part of publishing: yield between events
-		// so that the delivery pipeline's short steps (fetching jobs,
-		// committing, sending) are not left waiting for a core until the
-		// scheduler preempts a batch being signed.
+		// Signing is the CPU-bound part of publishing: a batch yields after
+		// every signature (here between events, in build between an
+		// event's two) so that the delivery pipeline's short steps
+		// (fetching jobs, committing, sending) are not left waiting for a
+		// core until the scheduler preempts a batch being signed.
 		if i < len(events)-1 {
 			runtime.Gosched()
 		}
@@ -180,6 +181,9 @@ type lookups struct {
 	topics    map[string]*topicSubs
 	signer    *accounts.Signer
 	taken     map[string]bool
+	// batch is set when the call has more than one event: its signing
+	// yields the processor after every signature (see Publish).
+	batch bool
 }
 
 // topicSubs is an endpoint's topic (nil when nobody ever subscribed) and
@@ -230,7 +234,7 @@ func (s *Service) prepare(ctx context.Context, lk *lookups, ev Event) (*prepared
 			return nil, fmt.Errorf("notify: signing key of account %d: %w", lk.accountID, err)
 		}
 	}
-	return p, s.build(p, ts.topic, lk.signer)
+	return p, s.build(p, ts.topic, lk.signer, lk.batch)
 }
 
 // validate checks the event against the catalog and SNS's limits.
@@ -292,11 +296,15 @@ func sourceInfo(ev Event) (*string, error) {
 
 // build signs the iVvy message with the account's key and the SNS
 // Notification with the server's, once each, and renders one body per
-// subscription (only UnsubscribeURL differs, and it is not signed).
-func (s *Service) build(p *prepared, topic *store.Topic, signer *accounts.Signer) error {
+// subscription (only UnsubscribeURL differs, and it is not signed). With
+// yield it yields the processor between the two signatures.
+func (s *Service) build(p *prepared, topic *store.Topic, signer *accounts.Signer, yield bool) error {
 	inner, err := s.innerMessage(p.event, signer.Key, signer.PublicKeyPath)
 	if err != nil {
 		return err
+	}
+	if yield {
+		runtime.Gosched() // see Publish
 	}
 	id, err := sns.NewMessageID(s.Rand)
 	if err != nil {
