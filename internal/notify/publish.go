@@ -84,8 +84,15 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 	preps := make([]*prepared, len(events))
 	lk := &lookups{accountID: accountID, topics: map[string]*topicSubs{}, batch: len(events) > 1}
 	var err error
-	if lk.taken, err = s.Store.EventTxnIDsTaken(ctx, accountID, chosenTxnIDs(events)); err != nil {
-		return nil, err
+	// A batch's chosen TxnIDs that were published before are found before
+	// signing, in one query, so that a batch sent again costs no
+	// signatures. A single event is not looked up: its insert reports a
+	// repeat all the same (see store), and the lookup would cost every
+	// single publish a read to spare the rare repeat its two signatures.
+	if lk.batch {
+		if lk.taken, err = s.Store.EventTxnIDsTaken(ctx, accountID, chosenTxnIDs(events)); err != nil {
+			return nil, err
+		}
 	}
 	for i, ev := range events {
 		p, err := s.prepare(ctx, lk, ev)
@@ -181,8 +188,9 @@ type lookups struct {
 	topics    map[string]*topicSubs
 	signer    *accounts.Signer
 	taken     map[string]bool
-	// batch is set when the call has more than one event: its signing
-	// yields the processor after every signature (see Publish).
+	// batch is set when the call has more than one event: its chosen
+	// TxnIDs are looked up first, and its signing yields the processor
+	// after every signature (see Publish).
 	batch bool
 }
 

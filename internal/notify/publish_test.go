@@ -66,3 +66,42 @@ func TestPublishBatchWithDuplicates(t *testing.T) {
 	require.Equal(t, int64(2), batchChecks.Load(), "one check per publish call")
 	require.Zero(t, singleChecks.Load(), "no lookup per event outside the transaction")
 }
+
+// TestPublishSingleDuplicate publishes one event twice with the same
+// chosen TxnID: the second is reported as a duplicate with the first's
+// counts, found by the insert itself — a single publish makes no lookup
+// before signing.
+func TestPublishSingleDuplicate(t *testing.T) {
+	var batchChecks, singleChecks atomic.Int64
+	svc, acct := subscribedDomain(t, func(s store.Store) store.Store {
+		return countingTxnIDs{Store: s, batchChecks: &batchChecks, singleChecks: &singleChecks}
+	})
+	ctx := context.Background()
+	ev := benchEvents(1, 0)
+	ev[0].TxnID = fmt.Sprintf("%032x", 7)
+
+	first, err := svc.Publish(ctx, acct, ev)
+	require.NoError(t, err)
+	require.False(t, first[0].Duplicate)
+	require.Equal(t, 1, first[0].Deliveries)
+
+	again, err := svc.Publish(ctx, acct, ev)
+	require.NoError(t, err)
+	require.Len(t, again, 1)
+	require.True(t, again[0].Duplicate)
+	require.Equal(t, first[0].TxnID, again[0].TxnID)
+	require.Equal(t, 1, again[0].Deliveries, "the first publish's count")
+
+	require.Zero(t, batchChecks.Load(), "no lookup before signing a single event")
+	require.Zero(t, singleChecks.Load(), "nor one outside the transaction")
+
+	// The repeat created nothing: a batch with it and a new event finds it
+	// taken and publishes only the new one.
+	batch := append(ev, benchEvents(1, 1)...)
+	batch[1].TxnID = fmt.Sprintf("%032x", 8)
+	out, err := svc.Publish(ctx, acct, batch)
+	require.NoError(t, err)
+	require.True(t, out[0].Duplicate)
+	require.Equal(t, 1, out[0].Deliveries)
+	require.False(t, out[1].Duplicate)
+}
