@@ -100,6 +100,11 @@ func TestRunSmall(t *testing.T) {
 	require.InDelta(t, (res.Ceiling.EventsPerSec+res.CeilingAfter.EventsPerSec)/2, res.CeilingEventsPerSec, 1e-9)
 	require.InDelta(t, res.DeliveredPerSec/res.CeilingEventsPerSec, res.DeliveredOverCeiling, 1e-9)
 	require.Equal(t, "sqlite", res.Config.Database)
+	require.NotNil(t, res.DB)
+	require.NotNil(t, res.DB.Reads, "SQLite's read pool is reported beside the writer")
+	require.Positive(t, res.DB.Reads.MaxConns)
+	require.GreaterOrEqual(t, res.DB.Reads.ConnBusy, 0.0)
+	require.LessOrEqual(t, res.DB.Reads.ConnBusy, 1.0)
 	require.Positive(t, res.Machine.GOMAXPROCS)
 	require.Positive(t, res.Machine.Cores)
 	require.Contains(t, progress.String(), "setting up 2 accounts")
@@ -107,6 +112,7 @@ func TestRunSmall(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, WriteText(&out, res))
 	require.Contains(t, out.String(), "delivered / ceiling")
+	require.Contains(t, out.String(), "read pool")
 }
 
 // TestRunReceiverProcessDown runs the receiver as a separate process (this

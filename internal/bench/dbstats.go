@@ -32,12 +32,26 @@ type DBStats struct {
 	// a database write.
 	DeliveryJobs int64 `json:"deliveryJobs"`
 	Snoozes      int64 `json:"snoozes"`
+	// Reads is the same for SQLite's read pool, which serves the reads
+	// made outside transactions (nil on PostgreSQL, whose one pool serves
+	// both).
+	Reads *PoolStats `json:"reads,omitempty"`
+}
+
+// PoolStats is how one pool of connections was used during the load.
+type PoolStats struct {
+	MaxConns   int     `json:"maxConns"`
+	ConnBusy   float64 `json:"connBusy"`
+	WaitCount  int64   `json:"waitCount"`
+	AvgWaiters float64 `json:"avgWaiters"`
 }
 
 // dbMonitor samples the server's connection use.
 type dbMonitor struct {
 	db   *sql.DB
 	pool *pgxpool.Pool
+	// reads is SQLite's read pool, sampled beside the writer.
+	reads *readSampler
 
 	startCount int64
 	startWait  time.Duration
@@ -54,6 +68,9 @@ func newDBMonitor(backend any) *dbMonitor {
 	switch b := backend.(type) {
 	case interface{ DB() *sql.DB }:
 		m.db = b.DB()
+		if r, ok := backend.(interface{ ReadPoolStats() sql.DBStats }); ok {
+			m.reads = &readSampler{stats: r.ReadPoolStats}
+		}
 	case interface{ Pool() *pgxpool.Pool }:
 		m.pool = b.Pool()
 	default:
@@ -76,6 +93,7 @@ func (m *dbMonitor) start() {
 		return
 	}
 	_, _, m.startCount, m.startWait = m.stat()
+	m.reads.start()
 	m.stop, m.done = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(m.done)
@@ -91,6 +109,7 @@ func (m *dbMonitor) start() {
 				m.samples++
 				m.inUse += int64(n)
 				m.mu.Unlock()
+				m.reads.sample()
 			}
 		}
 	}()
@@ -113,7 +132,45 @@ func (m *dbMonitor) finish(wall time.Duration) *DBStats {
 		s.ConnBusy = float64(m.inUse) / float64(m.samples*maxConns)
 	}
 	m.mu.Unlock()
+	s.Reads = m.reads.finish(wall)
 	return s
+}
+
+// readSampler samples a database/sql pool's use; the monitor's goroutine
+// calls sample, so it needs no lock of its own.
+type readSampler struct {
+	stats   func() sql.DBStats
+	start0  sql.DBStats
+	samples int
+	inUse   int64
+}
+
+func (r *readSampler) start() {
+	if r != nil {
+		r.start0 = r.stats()
+	}
+}
+
+func (r *readSampler) sample() {
+	if r != nil {
+		r.samples++
+		r.inUse += int64(r.stats().InUse)
+	}
+}
+
+func (r *readSampler) finish(wall time.Duration) *PoolStats {
+	if r == nil {
+		return nil
+	}
+	end := r.stats()
+	p := &PoolStats{MaxConns: end.MaxOpenConnections, WaitCount: end.WaitCount - r.start0.WaitCount}
+	if wall > 0 {
+		p.AvgWaiters = (end.WaitDuration - r.start0.WaitDuration).Seconds() / wall.Seconds()
+	}
+	if r.samples > 0 && p.MaxConns > 0 {
+		p.ConnBusy = float64(r.inUse) / float64(r.samples*p.MaxConns)
+	}
+	return p
 }
 
 // snoozes counts the delivery jobs and their snoozes.

@@ -93,6 +93,10 @@ func WriteText(w io.Writer, res *Result) error {
 	if d := res.DB; d != nil {
 		row("database", "connections busy %.0f %% of the time (of %d), %.1f goroutines waiting for one on average, %s waits; %s delivery jobs snoozed %s times",
 			d.ConnBusy*100, d.MaxConns, d.AvgWaiters, groupInt(d.WaitCount), groupInt(d.DeliveryJobs), groupInt(d.Snoozes))
+		if rp := d.Reads; rp != nil {
+			row("read pool", "connections busy %.0f %% of the time (of %d), %.1f goroutines waiting for one on average, %s waits",
+				rp.ConnBusy*100, rp.MaxConns, rp.AvgWaiters, groupInt(rp.WaitCount))
+		}
 	}
 	row("peak RSS", "%.1f MB (whole bench process)", res.PeakRSSMB)
 	if ce := res.Ceiling; ce != nil {

@@ -120,6 +120,10 @@ func dsn(path string) string {
 // DB returns the underlying database handle, for the job queue's driver.
 func (s *Store) DB() *sql.DB { return s.db }
 
+// ReadPoolStats returns the read pool's connection statistics, for
+// measurements (ivvy-notify bench).
+func (s *Store) ReadPoolStats() sql.DBStats { return s.reads.Stats() }
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
