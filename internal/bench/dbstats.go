@@ -38,7 +38,8 @@ type DBStats struct {
 	Reads *PoolStats `json:"reads,omitempty"`
 }
 
-// PoolStats is how one pool of connections was used during the load.
+// PoolStats is how one pool of connections was used during the load; its
+// fields mean what DBStats's of the same names do.
 type PoolStats struct {
 	MaxConns   int     `json:"maxConns"`
 	ConnBusy   float64 `json:"connBusy"`
