@@ -7,9 +7,10 @@
 #   scripts/bench-runs.sh /tmp/ivn [OUT]
 #
 # SCENARIOS picks the scenarios (default "a c b d"), RUNS how many runs of
-# each (default 3, and RUNS_C for (c), whose latency varies most from run
-# to run); set IVVY_NOTIFY_BENCH_PG to a PostgreSQL URL to add one
-# PostgreSQL run (p).
+# each (default 3), RUNS_C for (c), whose latency varies most from run to
+# run (default RUNS), and RUNS_D for (d), five minutes each and measuring
+# memory rather than a ratio (default 1); set IVVY_NOTIFY_BENCH_PG to a
+# PostgreSQL URL to add one PostgreSQL run (p).
 set -euo pipefail
 bin=${1:?usage: scripts/bench-runs.sh BINARY [OUT]}
 out=${2:-bench-runs}
@@ -27,10 +28,11 @@ quiet() {
   done
 }
 
-# run NAME ARGS... runs one scenario RUNS times (RUNS_C for c).
+# run NAME ARGS... runs one scenario RUNS times (RUNS_C for c, RUNS_D for d).
 run() {
   local name=$1 k n=${RUNS:-3}; shift
   [[ $name == c ]] && n=${RUNS_C:-$n}
+  [[ $name == d ]] && n=${RUNS_D:-1}
   for k in $(seq 1 "$n"); do
     quiet
     echo "$(date +%T) $name-$k" >&2
