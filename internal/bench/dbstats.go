@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"database/sql"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -13,19 +12,10 @@ import (
 
 // DBStats is how the server's database connections were used during the
 // load: evidence of whether the database, rather than the CPU, holds the
-// pipeline back.
+// pipeline back. Its pool figures are the writer's on SQLite (MaxConns 1,
+// one writer) and the one pool's on PostgreSQL.
 type DBStats struct {
-	// MaxConns is the connection limit: 1 for SQLite (one writer), the
-	// pool size for PostgreSQL.
-	MaxConns int `json:"maxConns"`
-	// ConnBusy is the mean fraction of the connections in use, sampled
-	// every 5 ms.
-	ConnBusy float64 `json:"connBusy"`
-	// WaitCount is how many times a query waited for a connection, and
-	// AvgWaiters the mean number of goroutines waiting (total wait time /
-	// load time).
-	WaitCount  int64   `json:"waitCount"`
-	AvgWaiters float64 `json:"avgWaiters"`
+	PoolStats
 	// DeliveryJobs are the queue's delivery jobs, and Snoozes the times
 	// they were snoozed (River's metadata): a delivery refused by its
 	// subscription's in-flight limit, or a retry, is one snooze, and costs
@@ -38,11 +28,16 @@ type DBStats struct {
 	Reads *PoolStats `json:"reads,omitempty"`
 }
 
-// PoolStats is how one pool of connections was used during the load; its
-// fields mean what DBStats's of the same names do.
+// PoolStats is how one pool of connections was used during the load.
 type PoolStats struct {
-	MaxConns   int     `json:"maxConns"`
-	ConnBusy   float64 `json:"connBusy"`
+	// MaxConns is the pool's connection limit.
+	MaxConns int `json:"maxConns"`
+	// ConnBusy is the mean fraction of the connections in use, sampled
+	// every 5 ms.
+	ConnBusy float64 `json:"connBusy"`
+	// WaitCount is how many times a query waited for a connection, and
+	// AvgWaiters the mean number of goroutines waiting (total wait time /
+	// load time).
 	WaitCount  int64   `json:"waitCount"`
 	AvgWaiters float64 `json:"avgWaiters"`
 }
@@ -51,16 +46,10 @@ type PoolStats struct {
 type dbMonitor struct {
 	db   *sql.DB
 	pool *pgxpool.Pool
-	// reads is SQLite's read pool, sampled beside the writer.
-	reads *readSampler
-
-	startCount int64
-	startWait  time.Duration
-	mu         sync.Mutex
-	samples    int
-	inUse      int64
-	stop       chan struct{}
-	done       chan struct{}
+	// conns is the writer (SQLite) or the pool (PostgreSQL); reads is
+	// SQLite's read pool, nil on PostgreSQL.
+	conns, reads *poolSampler
+	stop, done   chan struct{}
 }
 
 // newDBMonitor returns a monitor for the backend, nil if it has no way in.
@@ -69,32 +58,28 @@ func newDBMonitor(backend any) *dbMonitor {
 	switch b := backend.(type) {
 	case interface{ DB() *sql.DB }:
 		m.db = b.DB()
+		m.conns = &poolSampler{stat: sqlPoolStat(m.db.Stats)}
 		if r, ok := backend.(interface{ ReadPoolStats() sql.DBStats }); ok {
-			m.reads = &readSampler{stats: r.ReadPoolStats}
+			m.reads = &poolSampler{stat: sqlPoolStat(r.ReadPoolStats)}
 		}
 	case interface{ Pool() *pgxpool.Pool }:
 		m.pool = b.Pool()
+		m.conns = &poolSampler{stat: func() poolStat {
+			s := m.pool.Stat()
+			return poolStat{int(s.AcquiredConns()), int(s.MaxConns()), s.EmptyAcquireCount(), s.EmptyAcquireWaitTime()}
+		}}
 	default:
 		return nil
 	}
 	return m
 }
 
-func (m *dbMonitor) stat() (inUse, maxConns int, waits int64, waited time.Duration) {
-	if m.db != nil {
-		s := m.db.Stats()
-		return s.InUse, s.MaxOpenConnections, s.WaitCount, s.WaitDuration
-	}
-	s := m.pool.Stat()
-	return int(s.AcquiredConns()), int(s.MaxConns()), s.EmptyAcquireCount(), s.EmptyAcquireWaitTime()
-}
-
 func (m *dbMonitor) start() {
 	if m == nil {
 		return
 	}
-	_, _, m.startCount, m.startWait = m.stat()
-	m.reads.start()
+	m.conns.begin()
+	m.reads.begin()
 	m.stop, m.done = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(m.done)
@@ -105,11 +90,7 @@ func (m *dbMonitor) start() {
 			case <-m.stop:
 				return
 			case <-t.C:
-				n, _, _, _ := m.stat()
-				m.mu.Lock()
-				m.samples++
-				m.inUse += int64(n)
-				m.mu.Unlock()
+				m.conns.sample()
 				m.reads.sample()
 			}
 		}
@@ -122,56 +103,62 @@ func (m *dbMonitor) finish(wall time.Duration) *DBStats {
 		return nil
 	}
 	close(m.stop)
-	<-m.done
-	_, maxConns, count, waited := m.stat()
-	s := &DBStats{MaxConns: maxConns, WaitCount: count - m.startCount}
-	if wall > 0 {
-		s.AvgWaiters = (waited - m.startWait).Seconds() / wall.Seconds()
-	}
-	m.mu.Lock()
-	if m.samples > 0 && maxConns > 0 {
-		s.ConnBusy = float64(m.inUse) / float64(m.samples*maxConns)
-	}
-	m.mu.Unlock()
-	s.Reads = m.reads.finish(wall)
-	return s
+	<-m.done // the samplers are this goroutine's again
+	return &DBStats{PoolStats: *m.conns.finish(wall), Reads: m.reads.finish(wall)}
 }
 
-// readSampler samples a database/sql pool's use; the monitor's goroutine
-// calls sample, so it needs no lock of its own.
-type readSampler struct {
-	stats   func() sql.DBStats
-	start0  sql.DBStats
+// poolStat is one reading of a pool: connections in use, the limit, and
+// the waits for a connection so far.
+type poolStat struct {
+	inUse, maxConns int
+	waits           int64
+	waited          time.Duration
+}
+
+// sqlPoolStat reads a database/sql pool through stats.
+func sqlPoolStat(stats func() sql.DBStats) func() poolStat {
+	return func() poolStat {
+		s := stats()
+		return poolStat{s.InUse, s.MaxOpenConnections, s.WaitCount, s.WaitDuration}
+	}
+}
+
+// poolSampler accumulates one pool's readings; a nil one does nothing.
+// Only the monitor's goroutine samples, between begin and finish.
+type poolSampler struct {
+	stat    func() poolStat
+	first   poolStat
 	samples int
 	inUse   int64
 }
 
-func (r *readSampler) start() {
-	if r != nil {
-		r.start0 = r.stats()
+func (p *poolSampler) begin() {
+	if p != nil {
+		p.first = p.stat()
 	}
 }
 
-func (r *readSampler) sample() {
-	if r != nil {
-		r.samples++
-		r.inUse += int64(r.stats().InUse)
+func (p *poolSampler) sample() {
+	if p != nil {
+		p.samples++
+		p.inUse += int64(p.stat().inUse)
 	}
 }
 
-func (r *readSampler) finish(wall time.Duration) *PoolStats {
-	if r == nil {
+// finish returns the pool's figures from begin to now, over wall.
+func (p *poolSampler) finish(wall time.Duration) *PoolStats {
+	if p == nil {
 		return nil
 	}
-	end := r.stats()
-	p := &PoolStats{MaxConns: end.MaxOpenConnections, WaitCount: end.WaitCount - r.start0.WaitCount}
+	end := p.stat()
+	s := &PoolStats{MaxConns: end.maxConns, WaitCount: end.waits - p.first.waits}
 	if wall > 0 {
-		p.AvgWaiters = (end.WaitDuration - r.start0.WaitDuration).Seconds() / wall.Seconds()
+		s.AvgWaiters = (end.waited - p.first.waited).Seconds() / wall.Seconds()
 	}
-	if r.samples > 0 && p.MaxConns > 0 {
-		p.ConnBusy = float64(r.inUse) / float64(r.samples*p.MaxConns)
+	if p.samples > 0 && s.MaxConns > 0 {
+		s.ConnBusy = float64(p.inUse) / float64(p.samples*s.MaxConns)
 	}
-	return p
+	return s
 }
 
 // snoozes counts the delivery jobs and their snoozes.
