@@ -125,6 +125,12 @@ type Delivery struct {
 	RedrivenFrom *int64
 	// BodySize is len(Body); lists leave Body out but keep its size.
 	BodySize int
+	// HeldJobID is the queue job of a delivery created with HoldUntil,
+	// held for a direct send (see DeliveryCreateParams); 0 otherwise. It
+	// is set only on what DeliveryCreateMany returns, with HeldUntil, when
+	// the hold ends.
+	HeldJobID int64
+	HeldUntil time.Time
 }
 
 // Attempt is one recorded delivery attempt.
@@ -205,6 +211,12 @@ type DeliveryCreateParams struct {
 	MessageType    string
 	Body           []byte
 	CreatedAt      time.Time
+	// HoldUntil, when set, holds the delivery's job until then: the
+	// caller sends the first attempt itself, right after the commit
+	// (delivery.Direct), and records it with the job's ID, which deletes
+	// or reschedules the job. If the caller dies first, the queue works
+	// the job once the hold ends. Only DeliveryCreateMany honours it.
+	HoldUntil time.Time
 }
 
 // DeliveryAttemptParams record the outcome of one delivery attempt.
@@ -219,6 +231,14 @@ type DeliveryAttemptParams struct {
 	// Attempt, when not nil, is logged in the attempt log; a cancellation
 	// without a send has none.
 	Attempt *Attempt
+	// HeldJobID is the delivery's held job when the attempt was a direct
+	// send (Delivery.HeldJobID): in the same transaction the job is
+	// deleted, or, when Status is pending, replaced by one due at RetryAt.
+	// A job the queue has taken over (its hold ended) is left to it.
+	HeldJobID int64
+	// RetryAt is when a pending delivery's next attempt is due; only read
+	// with HeldJobID.
+	RetryAt time.Time
 }
 
 // NotifyQueries are the operations on signing keys, topics,

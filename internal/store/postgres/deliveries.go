@@ -11,6 +11,7 @@ import (
 
 	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
+	"github.com/ivvy-notify/ivvy-notify/internal/store/deliveryjobs"
 )
 
 // deliveryFields are every column but the body, which deliveryColumns and
@@ -54,12 +55,8 @@ func (q queries) DeliveryCreateMany(ctx context.Context, ps []store.DeliveryCrea
 		if out, err = insertDeliveryRows(ctx, tx, ps); err != nil {
 			return err
 		}
-		args := make([]river.InsertManyParams, len(out))
-		for i, d := range out {
-			args[i] = river.InsertManyParams{Args: jobs.Deliver{DeliveryID: d.ID}, InsertOpts: deliverOpts}
-		}
-		if _, err := q.jobs.InsertManyFastTx(ctx, tx, args); err != nil {
-			return fmt.Errorf("postgres: enqueue %d deliveries: %w", len(args), err)
+		if _, err := deliveryjobs.Enqueue(ctx, q.jobs, tx, out, ps); err != nil {
+			return fmt.Errorf("postgres: %w", err)
 		}
 		return nil
 	})
@@ -166,9 +163,42 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 		if d, err = scanDelivery(row); err != nil {
 			return fmt.Errorf("postgres: record attempt of delivery %d: %w", p.ID, translate(err))
 		}
-		return nil
+		return q.settleHeld(ctx, tx, p)
 	})
 	return d, err
+}
+
+// settleHeld deletes the held job of a direct send's attempt and enqueues
+// the retry of a delivery still pending (package deliveryjobs).
+func (q queries) settleHeld(ctx context.Context, tx pgx.Tx, p store.DeliveryAttemptParams) error {
+	if p.HeldJobID == 0 {
+		return nil
+	}
+	tag, err := tx.Exec(ctx, deliveryjobs.DeleteHeldPostgres, p.HeldJobID)
+	if err != nil {
+		return fmt.Errorf("postgres: delete held job %d: %w", p.HeldJobID, err)
+	}
+	if tag.RowsAffected() == 0 || p.Status != store.DeliveryPending {
+		return nil
+	}
+	id, soon, err := deliveryjobs.EnqueueRetry(ctx, q.jobs, tx, p)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	if soon {
+		if _, err := tx.Exec(ctx, deliveryjobs.MakeAvailablePostgres, id); err != nil {
+			return fmt.Errorf("postgres: retry of delivery %d: %w", p.ID, err)
+		}
+	}
+	return nil
+}
+
+// DeliveryReleaseHeld makes a held job due now.
+func (s *Store) DeliveryReleaseHeld(ctx context.Context, jobID int64) error {
+	if err := deliveryjobs.Release(ctx, s.jobs, jobID); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	return nil
 }
 
 // insertAttempt adds one row to the attempt log; the attempt's number is

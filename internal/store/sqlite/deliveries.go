@@ -11,6 +11,7 @@ import (
 
 	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
+	"github.com/ivvy-notify/ivvy-notify/internal/store/deliveryjobs"
 )
 
 // deliveryFields are every column but the body, which deliveryColumns and
@@ -50,27 +51,25 @@ func (q queries) DeliveryCreate(ctx context.Context, p store.DeliveryCreateParam
 }
 
 // DeliveryCreateMany stores pending deliveries and enqueues their jobs in
-// one insert, in the same transaction.
+// one insert (one more for held jobs), in the same transaction.
 func (q queries) DeliveryCreateMany(ctx context.Context, ps []store.DeliveryCreateParams) ([]*store.Delivery, error) {
 	out := make([]*store.Delivery, 0, len(ps))
 	err := q.withTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
-		args := make([]river.InsertManyParams, 0, len(ps))
 		for _, p := range ps {
 			d, err := insertDeliveryRow(ctx, tx, p, nil)
 			if err != nil {
 				return err
 			}
 			out = append(out, d)
-			args = append(args, river.InsertManyParams{Args: jobs.Deliver{DeliveryID: d.ID}, InsertOpts: deliverOpts})
 		}
-		if len(args) == 0 {
-			return nil
+		ready, err := deliveryjobs.Enqueue(ctx, q.jobs, tx, out, ps)
+		if err != nil {
+			return fmt.Errorf("sqlite: %w", err)
 		}
-		if _, err := q.jobs.InsertManyFastTx(ctx, tx, args); err != nil {
-			return fmt.Errorf("sqlite: enqueue %d deliveries: %w", len(args), err)
+		if ready {
+			q.db.jobsEnqueued.Store(true)
 		}
-		q.db.jobsEnqueued.Store(true)
 		return nil
 	})
 	return out, err
@@ -122,10 +121,46 @@ func (q queries) DeliveryGet(ctx context.Context, id int64) (*store.Delivery, er
 func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) (*store.Delivery, error) {
 	var d *store.Delivery
 	err := q.withTx(ctx, func(tx *sql.Tx) (err error) {
-		d, err = recordAttempt(ctx, tx, p)
-		return err
+		if d, err = recordAttempt(ctx, tx, p); err != nil {
+			return err
+		}
+		return q.settleHeld(ctx, tx, p)
 	})
 	return d, err
+}
+
+// settleHeld deletes the held job of a direct send's attempt and enqueues
+// the retry of a delivery still pending (package deliveryjobs).
+func (q queries) settleHeld(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) error {
+	if p.HeldJobID == 0 {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, deliveryjobs.DeleteHeldSQL, p.HeldJobID)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete held job %d: %w", p.HeldJobID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 || p.Status != store.DeliveryPending {
+		return err
+	}
+	id, soon, err := deliveryjobs.EnqueueRetry(ctx, q.jobs, tx, p)
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if soon {
+		if _, err := tx.ExecContext(ctx, deliveryjobs.MakeAvailableSQL, id); err != nil {
+			return fmt.Errorf("sqlite: retry of delivery %d: %w", p.ID, err)
+		}
+	}
+	q.db.jobsEnqueued.Store(true)
+	return nil
+}
+
+// DeliveryReleaseHeld makes a held job due now.
+func (s *Store) DeliveryReleaseHeld(ctx context.Context, jobID int64) error {
+	if err := deliveryjobs.Release(ctx, s.jobs, jobID); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	return nil
 }
 
 // recordAttempt is DeliveryRecordAttempt in tx.

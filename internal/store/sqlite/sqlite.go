@@ -26,6 +26,7 @@ import (
 	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
 	"github.com/ivvy-notify/ivvy-notify/internal/jobwake"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
+	"github.com/ivvy-notify/ivvy-notify/internal/store/deliveryjobs"
 )
 
 // FileName is the database file's name inside the data directory.
@@ -257,13 +258,16 @@ func timePtr(n sql.NullInt64) *time.Time {
 	return &t
 }
 
-// ReleaseOrphanedJobs makes every delivery job left "running" available
-// again. Only for start-up of the one node that works this database: a
-// SQLite database has a single node, so such jobs belong to a process that
-// died mid-attempt.
+// ReleaseOrphanedJobs makes every delivery job left "running", and every
+// job still held for a direct send, available again. Only for start-up of
+// the one node that works this database: a SQLite database has a single
+// node, so such jobs belong to a process that died mid-attempt, and their
+// deliveries need not wait for River's stuck-job rescue or the hold's end.
 func (s *Store) ReleaseOrphanedJobs(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
-		WHERE state = 'running' AND queue = ?`, jobs.QueueDeliveries)
+		WHERE queue = ? AND (state = 'running'
+			OR state = 'scheduled' AND EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?))`,
+		jobs.QueueDeliveries, deliveryjobs.TagHeld)
 	if err != nil {
 		return fmt.Errorf("sqlite: release orphaned jobs: %w", err)
 	}

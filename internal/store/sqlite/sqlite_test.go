@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
+	"github.com/ivvy-notify/ivvy-notify/internal/store/deliveryjobs"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/sqlite"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/storetest"
 )
@@ -27,6 +29,43 @@ func newStore(t *testing.T) store.Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, newStore)
+	storetest.RunHeldJobs(t, newStore, sqliteJobs{})
+}
+
+// sqliteJobs reads and changes River's jobs for the conformance suite.
+type sqliteJobs struct{}
+
+func (sqliteJobs) ForDelivery(t *testing.T, s store.Store, deliveryID int64) []storetest.Job {
+	t.Helper()
+	// scheduled_at is cast so that the driver does not parse the
+	// timestamp column itself.
+	rows, err := s.(*sqlite.Store).DB().QueryContext(context.Background(), `SELECT id, state, CAST(scheduled_at AS TEXT),
+			EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)
+		FROM river_job WHERE kind = 'deliver' AND json_extract(args, '$.deliveryId') = ? ORDER BY id`,
+		deliveryjobs.TagHeld, deliveryID)
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []storetest.Job
+	for rows.Next() {
+		var j storetest.Job
+		var at string
+		require.NoError(t, rows.Scan(&j.ID, &j.State, &at, &j.Held))
+		j.ScheduledAt, err = time.ParseInLocation("2006-01-02 15:04:05.999", at, time.UTC)
+		require.NoError(t, err)
+		out = append(out, j)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+func (sqliteJobs) SetRunning(t *testing.T, s store.Store, jobID int64) {
+	t.Helper()
+	res, err := s.(*sqlite.Store).DB().ExecContext(context.Background(),
+		`UPDATE river_job SET state = 'running', attempt = attempt + 1, attempted_at = datetime('now', 'subsec') WHERE id = ?`, jobID)
+	require.NoError(t, err)
+	n, err := res.RowsAffected()
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n)
 }
 
 func TestMigrate(t *testing.T) {
@@ -153,4 +192,42 @@ func TestReleaseOrphanedJobs(t *testing.T) {
 	var state string
 	require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT state FROM river_job WHERE kind = 'deliver'`).Scan(&state))
 	require.Equal(t, "available", state)
+}
+
+// TestReleaseOrphanedHeldJobs: at start-up a job still held for a direct
+// send is made due now, while an ordinary retry scheduled later stays so.
+func TestReleaseOrphanedHeldJobs(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t).(*sqlite.Store)
+	defer s.Close()
+	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "A"})
+	require.NoError(t, err)
+	topic, err := s.TopicGetOrCreate(ctx, store.TopicCreateParams{AccountID: a.ID, Endpoint: "companies", ARN: "arn:t"})
+	require.NoError(t, err)
+	sub, err := s.SubscriptionCreate(ctx, store.SubscriptionCreateParams{TopicID: topic.ID, ARN: "arn:s", URL: "https://x", APIKey: "k"})
+	require.NoError(t, err)
+	p := store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m", MessageType: "Notification", Body: []byte("{}"),
+		HoldUntil: time.Now().Add(time.Hour)}
+	ds, err := s.DeliveryCreateMany(ctx, []store.DeliveryCreateParams{p, p})
+	require.NoError(t, err)
+	held, retried := ds[0], ds[1]
+	retryAt := time.Now().Add(time.Hour)
+	_, err = s.DeliveryRecordAttempt(ctx, store.DeliveryAttemptParams{ID: retried.ID, Status: store.DeliveryPending, At: time.Now(),
+		HeldJobID: retried.HeldJobID, RetryAt: retryAt})
+	require.NoError(t, err)
+	jobs := func(d *store.Delivery) storetest.Job {
+		js := sqliteJobs{}.ForDelivery(t, s, d.ID)
+		require.Len(t, js, 1)
+		return js[0]
+	}
+	require.Equal(t, "scheduled", jobs(held).State)
+	require.Equal(t, "scheduled", jobs(retried).State)
+
+	require.NoError(t, s.ReleaseOrphanedJobs(ctx))
+	j := jobs(held)
+	require.Equal(t, "available", j.State, "a held job is released")
+	require.LessOrEqual(t, j.ScheduledAt, time.Now().Add(time.Second))
+	j = jobs(retried)
+	require.Equal(t, "scheduled", j.State, "a retry keeps its time")
+	require.WithinDuration(t, retryAt, j.ScheduledAt, time.Second)
 }
