@@ -98,6 +98,10 @@ type Config struct {
 	FetchCooldown time.Duration
 	// Poster sends the attempts; default NewSender(Policy, RequestTimeout).
 	Poster Poster
+	// DirectSends is how many first attempts may be sent at once right
+	// after their publish commits, without the queue (see Direct), beside
+	// the MaxWorkers of the queue; default 512, negative for none.
+	DirectSends int
 }
 
 // WithDefaults returns c with every zero field set to its default.
@@ -111,6 +115,9 @@ func (c Config) WithDefaults() Config {
 	c.FetchCooldown = cmpOr(c.FetchCooldown, DefaultFetchCooldown)
 	c.BusyWindow = cmpOr(c.BusyWindow, DefaultBusyWindow)
 	c.IdlePollInterval = cmpOr(c.IdlePollInterval, DefaultIdlePollInterval)
+	if c.DirectSends == 0 {
+		c.DirectSends = DefaultDirectSends
+	}
 	if c.Gate == nil {
 		c.Gate = NewLocalGate()
 	}
@@ -156,6 +163,8 @@ type Runner[TTx any] struct {
 	pulse *pulse
 	// stopPulse ends the pulse's goroutine; set by Start.
 	stopPulse context.CancelFunc
+	// direct sends first attempts without the queue; nil when off.
+	direct *Direct
 }
 
 // New builds a Runner working jobs.QueueDeliveries through driver, which
@@ -179,7 +188,8 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 	if p != nil {
 		wcfg.OnWork = p.worked
 	}
-	river.AddWorker(workers, NewWorker(st, cfg.Poster, wcfg))
+	worker := NewWorker(st, cfg.Poster, wcfg)
+	river.AddWorker(workers, worker)
 	river.AddWorker(workers, &RetentionWorker{Store: st, Retention: cfg.Retention, Logger: cfg.Logger})
 	client, err := river.NewClient(driver, &river.Config{
 		Queues: map[string]river.QueueConfig{
@@ -201,8 +211,18 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 	if err != nil {
 		return nil, fmt.Errorf("delivery: job queue: %w", err)
 	}
-	return &Runner[TTx]{client: client, logger: cfg.Logger, pulse: p}, nil
+	r := &Runner[TTx]{client: client, logger: cfg.Logger, pulse: p}
+	if cfg.DirectSends > 0 {
+		// A job held for a direct send waits as long as the queue lets a
+		// job run, so a send in flight never meets the queue's attempt.
+		r.direct = newDirect(worker, cfg.DirectSends, cfg.RequestTimeout+jobTimeoutMargin)
+	}
+	return r, nil
 }
+
+// Direct returns the runner's direct sender, nil when Config.DirectSends
+// turned it off.
+func (r *Runner[TTx]) Direct() *Direct { return r.direct }
 
 // Client returns the job queue client, e.g. to subscribe to job events.
 func (r *Runner[TTx]) Client() *river.Client[TTx] { return r.client }
@@ -228,18 +248,34 @@ func (r *Runner[TTx]) Start(ctx context.Context) error {
 // attempt), Stop waits up to 5 s more for them to return, and it returns
 // ctx's error.
 func (r *Runner[TTx]) Stop(ctx context.Context) error {
+	// Direct sends and the queue's jobs finish side by side, each within
+	// ctx; a direct send cut short is released to the queue, for the next
+	// start (or another node) if the queue has stopped.
+	derr := make(chan error, 1)
+	go func() {
+		if r.direct == nil {
+			derr <- nil
+			return
+		}
+		derr <- r.direct.Stop(ctx)
+	}()
 	if r.stopPulse != nil {
 		r.stopPulse()
 	}
 	err := r.client.Stop(ctx)
+	if err != nil {
+		r.logger.WarnContext(ctx, "delivery: graceful stop timed out; cancelling deliveries in flight")
+		hctx, cancel := context.WithTimeout(context.Background(), hardStopGrace)
+		defer cancel()
+		if herr := r.client.StopAndCancel(hctx); herr != nil {
+			err = errors.Join(err, herr)
+		}
+	}
+	if e := <-derr; e != nil {
+		err = errors.Join(e, err)
+	}
 	if err == nil {
 		return nil
-	}
-	r.logger.WarnContext(ctx, "delivery: graceful stop timed out; cancelling deliveries in flight")
-	hctx, cancel := context.WithTimeout(context.Background(), hardStopGrace)
-	defer cancel()
-	if herr := r.client.StopAndCancel(hctx); herr != nil {
-		err = errors.Join(err, herr)
 	}
 	return fmt.Errorf("delivery: stop: %w", err)
 }

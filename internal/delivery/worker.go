@@ -101,7 +101,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
 		return err
 	}
 	if reason := skipReason(d, sub); reason != "" {
-		return w.cancel(ctx, d, sub, reason)
+		return w.cancel(ctx, d, sub, reason, 0)
 	}
 	if sub.Paused {
 		return river.JobSnooze(jitter(PauseRecheck))
@@ -120,12 +120,22 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
 	start := w.cfg.Now()
 	o := w.poster.Send(ctx, request(d, sub))
 	release(o.Duration)
-	if ctx.Err() != nil && o.Class == Retry && o.StatusCode == 0 {
-		// Cut short by shutdown before any answer, not the receiver's
-		// doing: not recorded, and the job is free again at once.
+	if cutShort(ctx, o) {
+		// Not the receiver's doing: not recorded, and the job is free
+		// again at once.
 		return river.JobSnooze(0)
 	}
-	return w.finish(ctx, d, sub, plan, start, o)
+	status, next, err := w.finish(ctx, d, sub, plan, start, o, 0)
+	if err == nil && status == store.DeliveryPending {
+		return river.JobSnooze(next)
+	}
+	return err
+}
+
+// cutShort reports whether an attempt ended because ctx did (shutdown),
+// before any answer.
+func cutShort(ctx context.Context, o Outcome) bool {
+	return ctx.Err() != nil && o.Class == Retry && o.StatusCode == 0
 }
 
 // load returns the delivery to send and its subscription; a nil delivery
@@ -181,9 +191,11 @@ func request(d *store.Delivery, sub *store.Subscription) Request {
 	return Request{URL: sub.URL, Body: d.Body, Header: sns.Headers(m, subArn)}
 }
 
-// cancel marks d cancelled without sending it.
-func (w *Worker) cancel(ctx context.Context, d *store.Delivery, sub *store.Subscription, reason string) error {
-	if err := w.record(ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryCancelled, Error: reason}); err != nil {
+// cancel marks d cancelled without sending it; heldJob is its held job
+// when a direct send found it so (see finish).
+func (w *Worker) cancel(ctx context.Context, d *store.Delivery, sub *store.Subscription, reason string, heldJob int64) error {
+	p := store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryCancelled, Error: reason, HeldJobID: heldJob}
+	if err := w.record(ctx, p); err != nil {
 		return err
 	}
 	attrs := []slog.Attr{slog.Int64("delivery_id", d.ID), slog.String("reason", reason)}
@@ -194,24 +206,26 @@ func (w *Worker) cancel(ctx context.Context, d *store.Delivery, sub *store.Subsc
 	return nil
 }
 
-// finish logs the attempt and decides: done, retry later, or dead letter.
-func (w *Worker) finish(ctx context.Context, d *store.Delivery, sub *store.Subscription, plan Plan, start time.Time, o Outcome) error {
+// finish logs the attempt and decides: done, retry after the wait it
+// returns, or dead letter. heldJob is the delivery's held job when the
+// attempt was a direct send: the record settles it (store), scheduling
+// the retry itself; a queue job is snoozed by its caller instead.
+func (w *Worker) finish(ctx context.Context, d *store.Delivery, sub *store.Subscription, plan Plan, start time.Time,
+	o Outcome, heldJob int64) (store.DeliveryStatus, time.Duration, error) {
 	status, snooze, reason := decide(d.Attempts+1, plan, o)
-	p := store.DeliveryAttemptParams{ID: d.ID, Status: status, Error: reason, At: w.cfg.Now(), Attempt: &store.Attempt{
+	now := w.cfg.Now()
+	p := store.DeliveryAttemptParams{ID: d.ID, Status: status, Error: reason, At: now, Attempt: &store.Attempt{
 		StartedAt: start, Duration: o.Duration, StatusCode: o.StatusCode, Outcome: o.Class.String(),
 		Error: o.Err, ResponseExcerpt: []byte(o.Excerpt),
-	}}
+	}, HeldJobID: heldJob, RetryAt: now.Add(snooze)}
 	if err := w.record(ctx, p); err != nil {
-		return err
+		return status, 0, err
 	}
 	if w.cfg.OnAttempt != nil {
 		w.cfg.OnAttempt(o, status)
 	}
 	w.logAttempt(ctx, d, sub, o, status, snooze)
-	if status == store.DeliveryPending {
-		return river.JobSnooze(snooze)
-	}
-	return nil
+	return status, snooze, nil
 }
 
 // decide turns attempt number n's outcome into the delivery's next status,
