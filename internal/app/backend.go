@@ -31,6 +31,9 @@ type Backend interface {
 type Runner interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
+	// Direct is the sender of first attempts that skips the queue, nil
+	// when it is off.
+	Direct() *delivery.Direct
 }
 
 // OpenStore opens the configured database without migrating: PostgreSQL

@@ -230,11 +230,14 @@ func childBatch(txnIDs []string) string {
 }
 
 // crashReceiver confirms subscriptions and counts every Notification's
-// TxnId; it answers 200.
+// TxnId; it answers 200. While stall is set it answers no Notification:
+// it counts it in stalled and holds it until the sender gives up.
 type crashReceiver struct {
 	t         *testing.T
 	srv       *httptest.Server
 	confirmed atomic.Bool
+	stall     atomic.Bool
+	stalled   atomic.Int64
 	mu        sync.Mutex
 	got       map[string]int
 	total     int
@@ -262,6 +265,11 @@ func (r *crashReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		}
 		r.confirmed.Store(true)
 	case receiver.SNSTypeNotification:
+		if r.stall.Load() {
+			r.stalled.Add(1)
+			<-req.Context().Done()
+			return
+		}
 		inner, err := receiver.ParseIvvyMessage([]byte(m.Message))
 		if err != nil {
 			r.t.Errorf("crash receiver: %v", err)

@@ -69,13 +69,25 @@ func (c *Core) NewDomain(ctx context.Context, publicURL string) (*Domain, error)
 	runner, err := c.Store.NewRunner(delivery.Config{
 		MaxWorkers: cfg.DeliveryWorkers, MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.DeliveryTimeout,
 		Policy: policy, Planner: &planner{server: serverPolicy, log: c.Logger}, OnAttempt: m.Attempt,
-		Retention: cfg.AttemptRetention, Logger: c.Logger,
+		Retention: cfg.AttemptRetention, Logger: c.Logger, DirectSends: directSends(cfg.DirectSends),
 	})
 	if err != nil {
 		return nil, err
 	}
+	if d := runner.Direct(); d != nil {
+		svc.SetDirect(d)
+	}
 	return &Domain{Notify: svc, SNS: id, Deliveries: runner, Metrics: m, ServerPolicy: serverPolicy,
 		PublicURL: publicURL, KeyBaseURL: cfg.KeyBase(publicURL)}, nil
+}
+
+// directSends maps --direct-sends to delivery.Config.DirectSends, where 0
+// means the default and a negative number none.
+func directSends(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // planner resolves subscriptions' effective delivery policies: the server

@@ -89,8 +89,12 @@ type Config struct {
 	// name ("default", "sns") or SNS-schema JSON. Default "default".
 	DeliveryPolicy string
 	// MaxInFlight is each subscription's limit of requests in flight.
-	// Default 4.
+	// Default 8.
 	MaxInFlight int
+	// DirectSends is how many first attempts may be sent at once straight
+	// after their publish commits, without waiting for the job queue; 0
+	// sends every attempt through the queue. Default 512.
+	DirectSends int
 	// Dev is local-development mode: private endpoints allowed, and a dev
 	// account and API key created once and printed. Default false.
 	Dev bool
@@ -129,6 +133,7 @@ func Default() Config {
 		DeliveryWorkers:  50,
 		DeliveryPolicy:   "default",
 		MaxInFlight:      8,
+		DirectSends:      512,
 		AttemptRetention: 30 * 24 * time.Hour,
 	}
 }
@@ -179,6 +184,7 @@ func (c *Config) bindDelivery(fs *pflag.FlagSet) {
 	fs.IntVar(&c.DeliveryWorkers, "delivery-workers", c.DeliveryWorkers, "deliveries in flight at once, across all subscriptions")
 	fs.StringVar(&c.DeliveryPolicy, "delivery-policy", c.DeliveryPolicy, `default delivery policy: "default" (survives a 24 h outage), "sns" (SNS's own: 3 retries 20 s apart), or SNS-schema JSON`)
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "requests in flight per subscription, so one slow endpoint cannot hold every worker")
+	fs.IntVar(&c.DirectSends, "direct-sends", c.DirectSends, "first attempts sent at once straight after their publish commits, without waiting for the job queue (0: all through the queue)")
 	fs.DurationVar(&c.AttemptRetention, "attempt-retention", c.AttemptRetention, "how long delivery attempts are kept in the attempt log")
 }
 
@@ -251,6 +257,9 @@ func (c *Config) validateWire() []error {
 	}
 	if c.DeliveryTimeout <= 0 || c.DeliveryWorkers < 1 || c.MaxInFlight < 1 {
 		errs = append(errs, errors.New("--delivery-timeout must be positive, --delivery-workers and --max-in-flight at least 1"))
+	}
+	if c.DirectSends < 0 || c.DirectSends > 100_000 {
+		errs = append(errs, errors.New("--direct-sends must be 0–100000"))
 	}
 	if _, err := deliverypolicy.ParseFlag(c.DeliveryPolicy); err != nil {
 		errs = append(errs, fmt.Errorf("--delivery-policy: %w", err))

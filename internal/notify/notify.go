@@ -58,7 +58,23 @@ type Deps struct {
 type Service struct {
 	Deps
 	settings Settings
+	direct   DirectSender
 }
+
+// DirectSender sends deliveries' first attempts right after their publish
+// commits, without waiting for the job queue (package delivery's Direct).
+type DirectSender interface {
+	// Reserve claims room for up to n sends: how many, and until when
+	// their jobs are held (store.DeliveryCreateParams.HoldUntil).
+	Reserve(n int) (int, time.Time)
+	// Send starts the sends of the committed deliveries that have held
+	// jobs and ends the reservation; ds is nil when the publish failed.
+	Send(ds []*store.Delivery, reserved int)
+}
+
+// SetDirect makes publishes send their deliveries' first attempts
+// through d. Without it the job queue makes every attempt.
+func (s *Service) SetDirect(d DirectSender) { s.direct = d }
 
 // New returns a Service.
 func New(d Deps, s Settings) *Service {

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/accounts"
 	"github.com/ivvy-notify/ivvy-notify/internal/catalog"
@@ -113,6 +114,8 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 			runtime.Gosched()
 		}
 	}
+	reserved, holdUntil := s.reserveDirect(preps)
+	var created []*store.Delivery
 	out := make([]Published, len(preps))
 	err = s.Store.InTx(ctx, func(q store.Queries) error {
 		var deliveries []store.DeliveryCreateParams
@@ -125,16 +128,39 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 				deliveries = append(deliveries, p.deliveries...)
 			}
 		}
+		for i := range min(reserved, len(deliveries)) {
+			deliveries[i].HoldUntil = holdUntil
+		}
 		if len(deliveries) == 0 {
 			return nil
 		}
-		_, err := q.DeliveryCreateMany(ctx, deliveries)
+		var err error
+		created, err = q.DeliveryCreateMany(ctx, deliveries)
 		return err
 	})
+	if reserved > 0 {
+		if err != nil {
+			created = nil
+		}
+		s.direct.Send(created, reserved)
+	}
 	if err == nil && s.OnPublished != nil {
 		s.OnPublished(countNew(out))
 	}
 	return out, err
+}
+
+// reserveDirect reserves direct sends for the deliveries of preps (see
+// SetDirect): how many, and until when their jobs are held.
+func (s *Service) reserveDirect(preps []*prepared) (int, time.Time) {
+	n := 0
+	for _, p := range preps {
+		n += len(p.deliveries)
+	}
+	if s.direct == nil || n == 0 {
+		return 0, time.Time{}
+	}
+	return s.direct.Reserve(n)
 }
 
 // chosenTxnIDs returns the TxnIDs the publisher chose: only those can repeat
