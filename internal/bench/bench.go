@@ -90,6 +90,9 @@ type Options struct {
 	// (--delivery-workers, --max-in-flight) when positive.
 	DeliveryWorkers int
 	MaxInFlight     int
+	// DirectSends overrides the server's --direct-sends when positive;
+	// negative turns direct sends off.
+	DirectSends int
 	// CeilingDuration is how long the signing ceiling is measured
 	// (default 3 s); negative skips it.
 	CeilingDuration time.Duration
@@ -162,6 +165,7 @@ type RunConfig struct {
 	ReceiverProcess bool    `json:"receiverProcess"`
 	DeliveryWorkers int     `json:"deliveryWorkers"`
 	MaxInFlight     int     `json:"maxInFlight"`
+	DirectSends     int     `json:"directSends"`
 }
 
 // Latency summarises durations, in milliseconds.
@@ -442,6 +446,7 @@ func (r *run) config(postgres bool) RunConfig {
 		Accounts: o.Accounts, Batch: o.Batch, Concurrency: o.Concurrency, ReceiverDown: o.ReceiverDown,
 		ReceiverProcess: len(o.ReceiverCommand) > 0,
 		DeliveryWorkers: r.srv.Config.DeliveryWorkers, MaxInFlight: r.srv.Config.MaxInFlight,
+		DirectSends: r.srv.Config.DirectSends,
 	}
 	if postgres {
 		c.Database = "postgres"
@@ -573,6 +578,9 @@ func (r *run) startServer(ctx context.Context, dataDir, dbURL string) (func(), e
 	}
 	if r.opts.MaxInFlight > 0 {
 		cfg.MaxInFlight = r.opts.MaxInFlight
+	}
+	if r.opts.DirectSends != 0 {
+		cfg.DirectSends = max(r.opts.DirectSends, 0)
 	}
 	tok := make([]byte, 16)
 	if _, err := rand.Read(tok); err != nil {

@@ -32,8 +32,8 @@ func WriteText(w io.Writer, res *Result) error {
 		rcv += ", answering 503 (down)"
 	}
 	row("run", "%s, %s, %s", what, mode, c.Database)
-	row("", "%d accounts, batch %d, %d publishers, %d delivery workers, %d in flight per subscription, %s",
-		c.Accounts, c.Batch, c.Concurrency, c.DeliveryWorkers, c.MaxInFlight, rcv)
+	row("", "%d accounts, batch %d, %d publishers, %d delivery workers, %d in flight per subscription, %d direct sends, %s",
+		c.Accounts, c.Batch, c.Concurrency, c.DeliveryWorkers, c.MaxInFlight, c.DirectSends, rcv)
 	row("machine", "%s, %d CPUs (%d for this process, GOMAXPROCS %d), %s MB, %s %s/%s; load average %s at the start",
 		m.CPUModel, m.NumCPU, m.Cores, m.GOMAXPROCS,
 		groupInt(m.MemoryMB), m.GoVersion, m.OS, m.Arch, m.LoadAverage)

@@ -53,6 +53,7 @@ func newBenchCmd(io IO) *cobra.Command {
 	fs.IntVar(&o.Probes, "probes", bench.DefaultProbes, "with --receiver-down: single publishes sent during the hold")
 	fs.IntVar(&o.DeliveryWorkers, "delivery-workers", 0, "override the server's --delivery-workers (0 = its default)")
 	fs.IntVar(&o.MaxInFlight, "max-in-flight", 0, "override the server's --max-in-flight (0 = its default)")
+	fs.IntVar(&o.DirectSends, "direct-sends", 0, "override the server's --direct-sends (0 = its default, -1 = none: every attempt through the queue)")
 	fs.DurationVar(&o.CeilingDuration, "ceiling-duration", bench.DefaultCeilingDuration, "how long to measure the signing ceiling (0: skip)")
 	fs.DurationVar(&o.DrainTimeout, "drain-timeout", bench.DefaultDrainTimeout, "give up waiting for deliveries after this long without an arrival")
 	fs.BoolVar(&f.receiverProcess, "receiver-process", false, "run the receiver in a separate process, so that its CPU is not counted as the server's")
