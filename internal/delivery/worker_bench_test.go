@@ -23,6 +23,47 @@ import (
 // included. The deliveries are created beforehand, untimed.
 func BenchmarkDeliveryAttempt(b *testing.B) {
 	ctx := context.Background()
+	st, ds := benchDeliveries(b, time.Time{})
+	w := benchWorker(st)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := range b.N {
+		if err := w.Work(ctx, deliverJob(ds[i].ID)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportCPU(b, cpu, 1)
+	requireDelivered(b, st, ds[b.N-1].ID)
+}
+
+// BenchmarkDirectAttempt is one direct send (Direct) of a Notification
+// whose job is held, as a publish hands it over: read the subscription,
+// gate, POST, record the attempt and delete the held job. Nothing of
+// River's runs. The deliveries are created beforehand, untimed.
+func BenchmarkDirectAttempt(b *testing.B) {
+	st, ds := benchDeliveries(b, time.Now().Add(time.Hour))
+	x := newDirect(benchWorker(st), 1, time.Hour)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := range b.N {
+		if n, _ := x.Reserve(1); n != 1 {
+			b.Fatal("no room reserved")
+		}
+		x.run(ds[i])
+	}
+	b.StopTimer()
+	reportCPU(b, cpu, 1)
+	requireDelivered(b, st, ds[b.N-1].ID)
+}
+
+// benchDeliveries makes a store with a confirmed subscription to a
+// loopback receiver that answers 200, and b.N pending Notifications of a
+// typical size to it (their jobs held until holdUntil, unless zero).
+func benchDeliveries(b *testing.B, holdUntil time.Time) (*sqlite.Store, []*store.Delivery) {
+	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), sqlite.FileName))
 	if err != nil {
 		b.Fatal(err)
@@ -53,37 +94,29 @@ func BenchmarkDeliveryAttempt(b *testing.B) {
 	}
 	body := make([]byte, 1600) // a typical Notification's size
 	copy(body, notificationBody)
-	ids := make([]int64, 0, b.N)
-	err = st.InTx(ctx, func(q store.Queries) error {
-		for range b.N {
-			d, err := q.DeliveryCreate(ctx, store.DeliveryCreateParams{
-				SubscriptionID: sub.ID, MessageID: "m-1", MessageType: sns.TypeNotification, Body: body, CreatedAt: time.Now(),
-			})
-			if err != nil {
-				return err
-			}
-			ids = append(ids, d.ID)
-		}
-		return nil
-	})
+	ps := make([]store.DeliveryCreateParams, b.N)
+	for i := range ps {
+		ps[i] = store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m-1", MessageType: sns.TypeNotification,
+			Body: body, CreatedAt: time.Now(), HoldUntil: holdUntil}
+	}
+	ds, err := st.DeliveryCreateMany(ctx, ps)
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := NewWorker(st, NewSender(allowLocal, 5*time.Second), WorkerConfig{
+	return st, ds
+}
+
+// benchWorker is a Worker sending through a real Sender to loopback.
+func benchWorker(st store.Store) *Worker {
+	return NewWorker(st, NewSender(allowLocal, 5*time.Second), WorkerConfig{
 		Planner: fixedPlan{Retries: 3, Delay: time.Second}, Gate: NewLocalGate(), MaxInFlight: DefaultMaxInFlight,
 		Logger: slog.New(slog.DiscardHandler),
 	})
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := cpuTime()
-	for i := range b.N {
-		if err := w.Work(ctx, deliverJob(ids[i])); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	reportCPU(b, cpu, 1)
-	if d, err := st.DeliveryGet(ctx, ids[b.N-1]); err != nil || d.Status != store.DeliveryDelivered {
+}
+
+// requireDelivered fails b unless delivery id was delivered.
+func requireDelivered(b *testing.B, st store.Store, id int64) {
+	if d, err := st.DeliveryGet(context.Background(), id); err != nil || d.Status != store.DeliveryDelivered {
 		b.Fatalf("last delivery: %v %v", d, err)
 	}
 }
