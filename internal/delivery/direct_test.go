@@ -311,6 +311,16 @@ func TestDirectCapacity(t *testing.T) {
 	require.Equal(t, DefaultDirectSends, r.Direct().free, "on by default")
 }
 
+// awaitStarted waits for a blocking receiver's first request.
+func awaitStarted(t *testing.T, started <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no request within 10s")
+	}
+}
+
 func TestDirectStopWaitsForSendInFlight(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -319,11 +329,7 @@ func TestDirectStopWaitsForSendInFlight(t *testing.T) {
 	x := e.newDirect(t, e.testConfig())
 
 	d := e.publishDirect(t, x, sub, 1)[0]
-	select {
-	case <-started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no request within 10s")
-	}
+	awaitStarted(t, started)
 	stopped := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -361,11 +367,7 @@ func TestDirectStopBoundReleasesToQueue(t *testing.T) {
 	x := e.newDirect(t, e.testConfig())
 
 	d := e.publishDirect(t, x, sub, 1)[0]
-	select {
-	case <-started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no request within 10s")
-	}
+	awaitStarted(t, started)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()

@@ -137,18 +137,26 @@ func TestOpenBadPath(t *testing.T) {
 	require.Error(t, err)
 }
 
-// TestDeliveryJobInSameTransaction checks that a delivery's queue job is
-// written with the row, and vanishes with it on rollback.
-func TestDeliveryJobInSameTransaction(t *testing.T) {
+// newSubscription makes an account, a topic and a subscription in s.
+func newSubscription(t *testing.T, s store.Store) *store.Subscription {
+	t.Helper()
 	ctx := context.Background()
-	s := newStore(t).(*sqlite.Store)
-	defer s.Close()
 	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "A"})
 	require.NoError(t, err)
 	topic, err := s.TopicGetOrCreate(ctx, store.TopicCreateParams{AccountID: a.ID, Endpoint: "companies", ARN: "arn:t"})
 	require.NoError(t, err)
 	sub, err := s.SubscriptionCreate(ctx, store.SubscriptionCreateParams{TopicID: topic.ID, ARN: "arn:s", URL: "https://x", APIKey: "k"})
 	require.NoError(t, err)
+	return sub
+}
+
+// TestDeliveryJobInSameTransaction checks that a delivery's queue job is
+// written with the row, and vanishes with it on rollback.
+func TestDeliveryJobInSameTransaction(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t).(*sqlite.Store)
+	defer s.Close()
+	sub := newSubscription(t, s)
 	create := func(q store.Queries) (*store.Delivery, error) {
 		return q.DeliveryCreate(ctx, store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m", MessageType: "Notification", Body: []byte("{}")})
 	}
@@ -177,13 +185,8 @@ func TestReleaseOrphanedJobs(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t).(*sqlite.Store)
 	defer s.Close()
-	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "A"})
-	require.NoError(t, err)
-	topic, err := s.TopicGetOrCreate(ctx, store.TopicCreateParams{AccountID: a.ID, Endpoint: "companies", ARN: "arn:t"})
-	require.NoError(t, err)
-	sub, err := s.SubscriptionCreate(ctx, store.SubscriptionCreateParams{TopicID: topic.ID, ARN: "arn:s", URL: "https://x", APIKey: "k"})
-	require.NoError(t, err)
-	_, err = s.DeliveryCreate(ctx, store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m", MessageType: "Notification", Body: []byte("{}")})
+	sub := newSubscription(t, s)
+	_, err := s.DeliveryCreate(ctx, store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m", MessageType: "Notification", Body: []byte("{}")})
 	require.NoError(t, err)
 	_, err = s.DB().ExecContext(ctx, `UPDATE river_job SET state = 'running'`)
 	require.NoError(t, err)
@@ -200,12 +203,7 @@ func TestReleaseOrphanedHeldJobs(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t).(*sqlite.Store)
 	defer s.Close()
-	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "A"})
-	require.NoError(t, err)
-	topic, err := s.TopicGetOrCreate(ctx, store.TopicCreateParams{AccountID: a.ID, Endpoint: "companies", ARN: "arn:t"})
-	require.NoError(t, err)
-	sub, err := s.SubscriptionCreate(ctx, store.SubscriptionCreateParams{TopicID: topic.ID, ARN: "arn:s", URL: "https://x", APIKey: "k"})
-	require.NoError(t, err)
+	sub := newSubscription(t, s)
 	p := store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m", MessageType: "Notification", Body: []byte("{}"),
 		HoldUntil: time.Now().Add(time.Hour)}
 	ds, err := s.DeliveryCreateMany(ctx, []store.DeliveryCreateParams{p, p})
