@@ -145,6 +145,7 @@ func TestDeadLettersAndRedrive(t *testing.T) {
 			"ivvy_notify_events_published_total 3",
 			`ivvy_notify_delivery_attempts_total{outcome="fail",result="dead"} 3`,
 			`ivvy_notify_delivery_attempts_total{outcome="delivered",result="delivered"} 4`,
+			`ivvy_notify_direct_sends_total{result="sent"} 3`, // the published events' first attempts; the redrives are queued
 			"ivvy_notify_dead_letters 0",
 			"ivvy_notify_deliveries_pending 0",
 			"ivvy_notify_oldest_pending_delivery_age_seconds 0",

@@ -84,7 +84,9 @@ func TestRunSmall(t *testing.T) {
 	require.Zero(t, res.NoDelivery)
 	require.Positive(t, res.PublishedPerSec)
 	require.Positive(t, res.DeliveredPerSec)
-	require.LessOrEqual(t, res.DeliveredPerSec, res.PublishedPerSec*1.0001, "delivery ends after publishing")
+	// No order between the two rates: with direct sends the last delivery
+	// may arrive before the publisher has read the last 202.
+	require.Positive(t, res.DeliverSeconds)
 	require.NotNil(t, res.Latency)
 	require.Equal(t, n, res.Latency.Count)
 	require.Positive(t, res.Latency.P50)

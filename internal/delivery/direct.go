@@ -15,12 +15,27 @@ const (
 	// DefaultDirectSends is how many first attempts one node sends
 	// directly at once, beside the queue's workers.
 	DefaultDirectSends = 512
-	// directGateWait bounds how long a direct send waits for its
-	// subscription's gate before it leaves the delivery to the queue.
+	// directTurnWait bounds how long a direct send waits for its turn at
+	// its subscription's gate (see turnstiles) before it leaves the
+	// delivery to the queue, and directGateWait how long it waits for a
+	// slot once there.
+	directTurnWait = 10 * time.Second
 	directGateWait = time.Second
 	// directHoldMargin is the part of the hold a direct send never uses,
 	// so that the queue cannot start the same delivery while it runs.
 	directHoldMargin = 10 * time.Second
+)
+
+// What became of the deliveries offered to direct sends, for
+// Config.OnDirect.
+const (
+	// DirectSent: the first attempt went out directly.
+	DirectSent = "sent"
+	// DirectReleased: handed to the queue after all (a paused
+	// subscription, a gate busy for over a second, a shutdown).
+	DirectReleased = "released"
+	// DirectNoRoom: every direct send was taken; the queue sends it.
+	DirectNoRoom = "no_room"
 )
 
 // Direct sends deliveries' first attempts as soon as their publish
@@ -30,18 +45,23 @@ const (
 // Nothing is lost for it. The publish inserts each such delivery's job
 // held (scheduled Hold ahead, see store.DeliveryCreateParams.HoldUntil);
 // the attempt's record deletes the job or reschedules it for the retry,
-// in the same transaction. A send that cannot go now (paused
-// subscription, busy gate, shutdown) releases its job to the queue at
-// once; if the process dies, the queue works the job when the hold ends
+// in the same transaction. A send that cannot go now hands its delivery
+// to the queue in the same way, due when the queue's worker would have
+// looked again (a paused subscription's recheck, the wait a busy gate
+// suggests; at once on shutdown); if the process dies, the queue works the job when the hold ends
 // (SQLite releases held jobs at start-up). A send is cut short at the
 // hold's end less a margin (the time its record may take), so the queue
 // and a direct send do not both send the same delivery.
 type Direct struct {
 	w    *Worker
 	hold time.Duration
+	// observe counts what became of deliveries offered (Config.OnDirect).
+	observe func(result string, n int)
 	// ctx ends the sends in flight on a hard stop.
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	turns turnstiles
 
 	mu     sync.Mutex
 	free   int
@@ -51,10 +71,14 @@ type Direct struct {
 }
 
 // newDirect returns a Direct sending through w up to capacity at once,
-// holding their jobs for hold.
-func newDirect(w *Worker, capacity int, hold time.Duration) *Direct {
+// holding their jobs for hold, and telling observe (if not nil) what
+// became of the deliveries offered.
+func newDirect(w *Worker, capacity int, hold time.Duration, observe func(result string, n int)) *Direct {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Direct{w: w, hold: hold, ctx: ctx, cancel: cancel, free: capacity}
+	if observe == nil {
+		observe = func(string, int) {}
+	}
+	return &Direct{w: w, hold: hold, observe: observe, ctx: ctx, cancel: cancel, free: capacity}
 }
 
 // Reserve claims room for up to n direct sends. It returns how many it
@@ -70,6 +94,9 @@ func (x *Direct) Reserve(n int) (int, time.Time) {
 	k := min(n, x.free)
 	x.free -= k
 	x.sends.Add(k)
+	if k < n {
+		x.observe(DirectNoRoom, n-k)
+	}
 	return k, x.w.cfg.Now().Add(x.hold)
 }
 
@@ -105,7 +132,7 @@ func (x *Direct) run(d *store.Delivery) {
 	defer cancel()
 	sub, err := x.w.store.SubscriptionGet(ctx, d.SubscriptionID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		x.toQueue(d, "subscription: "+err.Error())
+		x.toQueue(d, 0, "subscription: "+err.Error())
 		return
 	}
 	if errors.Is(err, store.ErrNotFound) {
@@ -116,20 +143,27 @@ func (x *Direct) run(d *store.Delivery) {
 		return
 	}
 	if sub.Paused {
-		x.toQueue(d, "")
+		x.toQueue(d, jitter(PauseRecheck), "") // as the queue's worker looks again
 		return
 	}
+	leave, ok := x.turns.enter(ctx, sub.ID, 2*x.w.cfg.MaxInFlight, directTurnWait)
+	if !ok {
+		x.toQueue(d, 0, "") // a slow or stopped endpoint's backlog: the queue's gate decides
+		return
+	}
+	defer leave()
 	plan := x.w.cfg.Planner.Plan(sub)
-	release, err := x.acquire(ctx, sub, d, plan)
+	release, wait, err := x.acquire(ctx, sub, d, plan)
 	if release == nil {
-		x.toQueue(d, errString(err))
+		x.toQueue(d, wait, errString(err))
 		return
 	}
 	start := x.w.cfg.Now()
+	x.observe(DirectSent, 1)
 	o := x.w.poster.Send(ctx, request(d, sub))
 	release(o.Duration)
 	if cutShort(ctx, o) {
-		x.toQueue(d, "")
+		x.toQueue(d, 0, "")
 		return
 	}
 	status, _, err := x.w.finish(ctx, d, sub, plan, start, o, d.HeldJobID)
@@ -139,36 +173,41 @@ func (x *Direct) run(d *store.Delivery) {
 	}
 }
 
-// acquire takes a gate slot for d, waiting up to directGateWait; a nil
-// release means no slot (or an error).
-func (x *Direct) acquire(ctx context.Context, sub *store.Subscription, d *store.Delivery, plan Plan) (func(time.Duration), error) {
+// acquire takes a gate slot for d, waiting up to directGateWait. A nil
+// release means no slot: then wait is what the gate last suggested (the
+// queue's worker would snooze that long), or err says why.
+func (x *Direct) acquire(ctx context.Context, sub *store.Subscription, d *store.Delivery, plan Plan) (func(time.Duration), time.Duration, error) {
 	deadline := x.w.cfg.Now().Add(directGateWait)
 	for {
 		release, wait, ok, err := x.w.cfg.Gate.Acquire(ctx, sub.ID, d.ID, x.w.cfg.MaxInFlight, plan.MaxReceivesPerSecond)
 		if err != nil || ok {
-			return release, err
+			return release, 0, err
 		}
 		if x.w.cfg.Now().Add(wait).After(deadline) {
-			return nil, nil
+			return nil, wait, nil
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, ctx.Err()
+			return nil, 0, ctx.Err()
 		case <-t.C:
 		}
 	}
 }
 
-// toQueue releases d's held job for the queue to work now.
-func (x *Direct) toQueue(d *store.Delivery, why string) {
+// toQueue hands d to the queue, due after wait: a busy subscription's
+// delivery waits as long as the queue's worker would have snoozed it, so
+// that a burst for a slow endpoint does not keep the queue's workers busy
+// refusing it.
+func (x *Direct) toQueue(d *store.Delivery, wait time.Duration, why string) {
 	if why != "" && x.ctx.Err() == nil {
 		x.w.cfg.Logger.Warn("delivery: direct send left to the queue", slog.Int64("delivery_id", d.ID), slog.String("error", why))
 	}
+	x.observe(DirectReleased, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
-	x.logErr(x.w.store.DeliveryReleaseHeld(ctx, d.HeldJobID), d)
+	x.logErr(x.w.store.DeliveryReleaseHeld(ctx, d.ID, d.HeldJobID, x.w.cfg.Now().Add(wait)), d)
 	if x.w.cfg.OnWork != nil {
 		x.w.cfg.OnWork()
 	}

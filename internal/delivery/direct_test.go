@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,17 +220,18 @@ func TestDirectPausedSubscriptionGoesToQueue(t *testing.T) {
 	x := e.newDirect(t, e.testConfig())
 
 	d := e.publishDirect(t, x, sub, 1)[0]
+	released := time.Now()
 	require.Eventually(t, func() bool {
 		jobs := e.jobsOf(t, d.ID)
-		return len(jobs) == 1 && jobs[0].state == "available"
+		return len(jobs) == 1 && !jobs[0].held
 	}, 10*time.Second, 5*time.Millisecond, "released to the queue")
 	settle(t, x)
 
 	jobs := e.jobsOf(t, d.ID)
 	require.Len(t, jobs, 1)
-	require.Equal(t, d.HeldJobID, jobs[0].id)
-	require.Equal(t, "available", jobs[0].state)
-	require.LessOrEqual(t, jobs[0].scheduledAt, time.Now().Add(time.Second), "due now, not at the hold's end")
+	require.NotEqual(t, d.HeldJobID, jobs[0].id, "the held job is replaced")
+	require.WithinDuration(t, released.Add(PauseRecheck), jobs[0].scheduledAt, time.Second,
+		"due at the pause's recheck, as the queue's worker would look again, not at the hold's end")
 	require.Empty(t, rcv.requests())
 	got := e.delivery(t, d.ID)
 	require.Equal(t, store.DeliveryPending, got.Status)
@@ -382,9 +384,9 @@ func TestDirectStopBoundReleasesToQueue(t *testing.T) {
 	require.Empty(t, attempts)
 	jobs := e.jobsOf(t, d.ID)
 	require.Len(t, jobs, 1)
-	require.Equal(t, d.HeldJobID, jobs[0].id)
+	require.False(t, jobs[0].held)
 	require.Equal(t, "available", jobs[0].state, "released to the queue")
-	require.LessOrEqual(t, jobs[0].scheduledAt, time.Now().Add(time.Second))
+	require.LessOrEqual(t, jobs[0].scheduledAt, time.Now().Add(time.Second), "due at once")
 	require.Equal(t, 1, count())
 }
 
@@ -476,13 +478,48 @@ func TestDirectBusyGateGoesToQueue(t *testing.T) {
 	start := time.Now()
 	require.Eventually(t, func() bool {
 		jobs := e.jobsOf(t, d.ID)
-		return len(jobs) == 1 && jobs[0].state == "available"
+		return len(jobs) == 1 && !jobs[0].held
 	}, 10*time.Second, 5*time.Millisecond, "released to the queue")
 	require.Less(t, time.Since(start), directGateWait, "without waiting for a slot that comes too late")
 	settle(t, x)
+	jobs := e.jobsOf(t, d.ID)
+	require.WithinDuration(t, start.Add(2*directGateWait), jobs[0].scheduledAt, time.Second,
+		"due when the gate said, as the queue's worker would have snoozed it")
 
 	require.Empty(t, rcv.requests())
 	got := e.delivery(t, d.ID)
 	require.Equal(t, store.DeliveryPending, got.Status)
 	require.Zero(t, got.Attempts)
+}
+
+// TestDirectObserved checks what Config.OnDirect is told: deliveries
+// offered without room, sent directly, and released to the queue.
+func TestDirectObserved(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rcv := newReceiver(t, 200)
+	sub := e.subscribe(t, rcv.URL, store.SubscriptionConfirmed)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	cfg := e.testConfig()
+	cfg.DirectSends = 2
+	cfg.OnDirect = func(result string, n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[result] += n
+	}
+	x := e.newDirect(t, cfg)
+
+	k, until := x.Reserve(3)
+	require.Equal(t, 2, k)
+	x.Send(e.createHeld(t, sub, until, 1), k)
+	require.Eventually(t, func() bool { return len(rcv.requests()) == 1 }, 10*time.Second, 5*time.Millisecond)
+
+	_, err := e.st.SubscriptionSetPaused(e.ctx, sub.ID, true)
+	require.NoError(t, err)
+	e.publishDirect(t, x, sub, 1)
+	settle(t, x)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, map[string]int{DirectNoRoom: 1, DirectSent: 1, DirectReleased: 1}, seen)
 }

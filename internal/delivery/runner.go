@@ -102,6 +102,9 @@ type Config struct {
 	// after their publish commits, without the queue (see Direct), beside
 	// the MaxWorkers of the queue; default 512, negative for none.
 	DirectSends int
+	// OnDirect, when set, counts what became of the deliveries offered to
+	// direct sends: DirectSent, DirectReleased or DirectNoRoom (metrics).
+	OnDirect func(result string, n int)
 }
 
 // WithDefaults returns c with every zero field set to its default.
@@ -215,7 +218,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 	if cfg.DirectSends > 0 {
 		// A job held for a direct send waits as long as the queue lets a
 		// job run, so a send in flight never meets the queue's attempt.
-		r.direct = newDirect(worker, cfg.DirectSends, cfg.RequestTimeout+jobTimeoutMargin)
+		r.direct = newDirect(worker, cfg.DirectSends, cfg.RequestTimeout+jobTimeoutMargin, cfg.OnDirect)
 	}
 	return r, nil
 }

@@ -44,7 +44,7 @@ func BenchmarkDeliveryAttempt(b *testing.B) {
 // River's runs. The deliveries are created beforehand, untimed.
 func BenchmarkDirectAttempt(b *testing.B) {
 	st, ds := benchDeliveries(b, time.Now().Add(time.Hour))
-	x := newDirect(benchWorker(st), 1, time.Hour)
+	x := newDirect(benchWorker(st), 1, time.Hour, nil)
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := cpuTime()

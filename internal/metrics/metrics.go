@@ -26,6 +26,7 @@ type Metrics struct {
 	deliveriesMade  prometheus.Counter
 	attempts        *prometheus.CounterVec
 	attemptDuration *prometheus.HistogramVec
+	direct          *prometheus.CounterVec
 }
 
 // StatsFunc reads the delivery queue's state at scrape time.
@@ -49,8 +50,12 @@ func New(stats StatsFunc, log *slog.Logger) *Metrics {
 			Namespace: namespace, Name: "delivery_attempt_duration_seconds", Help: "Duration of delivery attempts, by outcome class.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30},
 		}, []string{"outcome"}),
+		direct: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "direct_sends_total",
+			Help: "Deliveries offered to direct sends (first attempt right after the publish, without the queue), by result: sent, released (to the queue: paused, busy gate, shutdown), no_room (all direct sends taken).",
+		}, []string{"result"}),
 	}
-	m.registry.MustRegister(m.eventsPublished, m.deliveriesMade, m.attempts, m.attemptDuration,
+	m.registry.MustRegister(m.eventsPublished, m.deliveriesMade, m.attempts, m.attemptDuration, m.direct,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&queueCollector{stats: stats, log: log})
 	return m
@@ -71,6 +76,11 @@ func (m *Metrics) Published(events, deliveries int) {
 func (m *Metrics) Attempt(o delivery.Outcome, result store.DeliveryStatus) {
 	m.attempts.WithLabelValues(o.Class.String(), string(result)).Inc()
 	m.attemptDuration.WithLabelValues(o.Class.String()).Observe(o.Duration.Seconds())
+}
+
+// Direct counts n deliveries offered to direct sends with result.
+func (m *Metrics) Direct(result string, n int) {
+	m.direct.WithLabelValues(result).Add(float64(n))
 }
 
 // queueCollector reads the queue's gauges from the store at scrape time,

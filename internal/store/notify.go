@@ -304,6 +304,12 @@ type NotifyQueries interface {
 	// DeliveryCreateMany is DeliveryCreate for several deliveries, their
 	// jobs enqueued in one insert. It returns them in the order given.
 	DeliveryCreateMany(ctx context.Context, ps []DeliveryCreateParams) ([]*Delivery, error)
+	// DeliveryReleaseHeld hands a delivery's held job to the queue, due at
+	// at: its direct send did not happen (shutdown, a paused subscription,
+	// a busy gate). In one transaction the held job is deleted and an
+	// ordinary one inserted for that time, as for a retry; a job the queue
+	// has taken over, or that is gone, is left alone.
+	DeliveryReleaseHeld(ctx context.Context, deliveryID, jobID int64, at time.Time) error
 	// DeliveryGet returns a delivery, or ErrNotFound.
 	DeliveryGet(ctx context.Context, id int64) (*Delivery, error)
 	// DeliveryRecordAttempt sets the delivery's new status and, when the

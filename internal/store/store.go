@@ -114,12 +114,6 @@ type Store interface {
 	// InTx runs fn in one transaction, committed if fn returns nil and
 	// rolled back otherwise. fn must use only the Queries it is given.
 	InTx(ctx context.Context, fn func(q Queries) error) error
-	// DeliveryReleaseHeld makes a held job due now: its direct send did
-	// not happen (shutdown, a paused subscription, a busy gate), so the
-	// queue is to work it. A job already gone or running is left alone.
-	// It is not part of Queries: it commits on its own, outside any
-	// transaction.
-	DeliveryReleaseHeld(ctx context.Context, jobID int64) error
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -13,7 +13,6 @@ package deliveryjobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -124,12 +123,10 @@ const MakeAvailableSQL = `UPDATE river_job SET state = 'available' WHERE id = ? 
 // MakeAvailablePostgres is MakeAvailableSQL with PostgreSQL's placeholder.
 const MakeAvailablePostgres = `UPDATE river_job SET state = 'available' WHERE id = $1 AND state = 'scheduled'`
 
-// Release makes a held job due now, for the queue to work; a job already
-// gone or running is left alone.
-func Release[TTx any](ctx context.Context, c *river.Client[TTx], jobID int64) error {
-	_, err := c.JobRetry(ctx, jobID)
-	if err == nil || errors.Is(err, river.ErrNotFound) || errors.Is(err, rivertype.ErrJobRunning) {
-		return nil
-	}
-	return fmt.Errorf("release held job %d: %w", jobID, err)
+// ReleaseParams are the settle parameters of a held job handed to the
+// queue without an attempt (store's DeliveryReleaseHeld): the held job
+// deleted and the delivery, still pending, queued for at — what a
+// retry's record does, with nothing to log.
+func ReleaseParams(deliveryID, jobID int64, at time.Time) store.DeliveryAttemptParams {
+	return store.DeliveryAttemptParams{ID: deliveryID, Status: store.DeliveryPending, HeldJobID: jobID, RetryAt: at}
 }

@@ -193,12 +193,11 @@ func (q queries) settleHeld(ctx context.Context, tx pgx.Tx, p store.DeliveryAtte
 	return nil
 }
 
-// DeliveryReleaseHeld makes a held job due now.
-func (s *Store) DeliveryReleaseHeld(ctx context.Context, jobID int64) error {
-	if err := deliveryjobs.Release(ctx, s.jobs, jobID); err != nil {
-		return fmt.Errorf("postgres: %w", err)
-	}
-	return nil
+// DeliveryReleaseHeld hands a held job to the queue, due at at.
+func (q queries) DeliveryReleaseHeld(ctx context.Context, deliveryID, jobID int64, at time.Time) error {
+	return q.withTx(ctx, func(tx pgx.Tx) error {
+		return q.settleHeld(ctx, tx, deliveryjobs.ReleaseParams(deliveryID, jobID, at))
+	})
 }
 
 // insertAttempt adds one row to the attempt log; the attempt's number is

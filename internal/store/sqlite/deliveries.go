@@ -155,12 +155,11 @@ func (q queries) settleHeld(ctx context.Context, tx *sql.Tx, p store.DeliveryAtt
 	return nil
 }
 
-// DeliveryReleaseHeld makes a held job due now.
-func (s *Store) DeliveryReleaseHeld(ctx context.Context, jobID int64) error {
-	if err := deliveryjobs.Release(ctx, s.jobs, jobID); err != nil {
-		return fmt.Errorf("sqlite: %w", err)
-	}
-	return nil
+// DeliveryReleaseHeld hands a held job to the queue, due at at.
+func (q queries) DeliveryReleaseHeld(ctx context.Context, deliveryID, jobID int64, at time.Time) error {
+	return q.withTx(ctx, func(tx *sql.Tx) error {
+		return q.settleHeld(ctx, tx, deliveryjobs.ReleaseParams(deliveryID, jobID, at))
+	})
 }
 
 // recordAttempt is DeliveryRecordAttempt in tx.

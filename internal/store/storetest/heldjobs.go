@@ -143,23 +143,32 @@ func testHeldJobs(t *testing.T, newStore NewStore, jobs Jobs) {
 			require.Equal(t, "running", j.State)
 		}
 	})
-	t.Run("ReleaseMakesDueNow", func(t *testing.T) {
+	t.Run("ReleaseQueuesAtItsTime", func(t *testing.T) {
 		f, sub := setup(t)
-		ds, _ := f.createHeld(t, sub, true, true)
-		require.NoError(t, f.s.DeliveryReleaseHeld(f.ctx, ds[0].HeldJobID))
+		ds, _ := f.createHeld(t, sub, true, true, true)
+		require.NoError(t, f.s.DeliveryReleaseHeld(f.ctx, ds[0].ID, ds[0].HeldJobID, time.Now()))
 		j := one(t, f, ds[0])
+		require.NotEqual(t, ds[0].HeldJobID, j.ID, "the held job is replaced")
+		require.False(t, j.Held)
 		require.Equal(t, "available", j.State)
 		require.LessOrEqual(t, j.ScheduledAt, time.Now().Add(time.Second))
-		require.Equal(t, "scheduled", one(t, f, ds[1]).State, "only that job")
+		require.Equal(t, "scheduled", one(t, f, ds[1]).State, "only that delivery's job")
 
-		f.record(t, ds[0], store.DeliveryDelivered, time.Time{})
-		require.Empty(t, jobs.ForDelivery(t, f.s, ds[0].ID))
-		require.NoError(t, f.s.DeliveryReleaseHeld(f.ctx, ds[0].HeldJobID), "a job gone is no error")
-		require.Empty(t, jobs.ForDelivery(t, f.s, ds[0].ID))
+		later := time.Now().Add(time.Hour)
+		require.NoError(t, f.s.DeliveryReleaseHeld(f.ctx, ds[1].ID, ds[1].HeldJobID, later))
+		j = one(t, f, ds[1])
+		require.Equal(t, "scheduled", j.State, "a wait like a snooze's")
+		require.False(t, j.Held)
+		require.WithinDuration(t, later, j.ScheduledAt, time.Second)
 
-		jobs.SetRunning(t, f.s, ds[1].HeldJobID)
-		require.NoError(t, f.s.DeliveryReleaseHeld(f.ctx, ds[1].HeldJobID), "a job running is no error")
-		require.Equal(t, "running", one(t, f, ds[1]).State)
+		require.NoError(t, f.s.DeliveryReleaseHeld(f.ctx, ds[0].ID, ds[0].HeldJobID, time.Now()), "a job gone is no error")
+		require.Len(t, jobs.ForDelivery(t, f.s, ds[0].ID), 1, "and adds none")
+
+		jobs.SetRunning(t, f.s, ds[2].HeldJobID)
+		require.NoError(t, f.s.DeliveryReleaseHeld(f.ctx, ds[2].ID, ds[2].HeldJobID, time.Now()), "a job running is no error")
+		j = one(t, f, ds[2])
+		require.Equal(t, ds[2].HeldJobID, j.ID, "left to the queue")
+		require.Equal(t, "running", j.State)
 	})
 	t.Run("RolledBackWithTransaction", func(t *testing.T) {
 		f, sub := setup(t)
