@@ -17,12 +17,7 @@ import (
 // the database; the restarted node releases them at start-up, so every
 // event arrives within seconds, not after the 45 s hold.
 func TestCrashSIGKILLDirectSendsInFlight(t *testing.T) {
-	bin := childBinary(t)
-	dataDir := filepath.Join(t.TempDir(), "data")
-	rcv := newCrashReceiver(t)
-	first := childStart(t, bin, dataDir)
-	acct := first.subscribe(rcv.srv.URL + "/companies")
-	require.Eventually(t, rcv.confirmed.Load, 20*time.Second, 10*time.Millisecond)
+	bin, dataDir, rcv, first, acct := crashStart(t)
 
 	rcv.stall.Store(true)
 	ids := make([]string, 8) // the subscription's slots (--max-in-flight): all sent at once

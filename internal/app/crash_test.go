@@ -380,6 +380,19 @@ func crashPublish(c *childServer, acct string, batches [][]string, from int, ack
 	return len(batches), nil
 }
 
+// crashStart starts the real binary on a new data directory with one
+// account whose companies endpoint is subscribed, and confirmed, to a new
+// crashReceiver.
+func crashStart(t *testing.T) (bin, dataDir string, rcv *crashReceiver, c *childServer, acct string) {
+	bin = childBinary(t)
+	dataDir = filepath.Join(t.TempDir(), "data")
+	rcv = newCrashReceiver(t)
+	c = childStart(t, bin, dataDir)
+	acct = c.subscribe(rcv.srv.URL + "/companies")
+	require.Eventually(t, rcv.confirmed.Load, 20*time.Second, 10*time.Millisecond)
+	return bin, dataDir, rcv, c, acct
+}
+
 // TestCrashSIGKILLLosesNothing publishes 2,000 events to a confirmed
 // subscription of the real binary, SIGKILLs it once 40 % are acknowledged
 // (deliveries in flight), restarts it on the same data directory,
@@ -387,12 +400,7 @@ func crashPublish(c *childServer, acct string, batches [][]string, from int, ack
 // txnIds), and checks that every acknowledged event arrives at least once
 // and that nothing is left pending.
 func TestCrashSIGKILLLosesNothing(t *testing.T) {
-	bin := childBinary(t)
-	dataDir := filepath.Join(t.TempDir(), "data")
-	rcv := newCrashReceiver(t)
-	first := childStart(t, bin, dataDir)
-	acct := first.subscribe(rcv.srv.URL + "/companies")
-	require.Eventually(t, rcv.confirmed.Load, 20*time.Second, 10*time.Millisecond)
+	bin, dataDir, rcv, first, acct := crashStart(t)
 
 	var all []string
 	var batches [][]string

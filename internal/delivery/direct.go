@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -43,15 +44,16 @@ const (
 // no completion; the delivery and its subscription are already in memory.
 //
 // Nothing is lost for it. The publish inserts each such delivery's job
-// held (scheduled Hold ahead, see store.DeliveryCreateParams.HoldUntil);
+// held (scheduled a hold ahead, see store.DeliveryCreateParams.HoldUntil);
 // the attempt's record deletes the job or reschedules it for the retry,
 // in the same transaction. A send that cannot go now hands its delivery
 // to the queue in the same way, due when the queue's worker would have
 // looked again (a paused subscription's recheck, the wait a busy gate
-// suggests; at once on shutdown); if the process dies, the queue works the job when the hold ends
-// (SQLite releases held jobs at start-up). A send is cut short at the
-// hold's end less a margin (the time its record may take), so the queue
-// and a direct send do not both send the same delivery.
+// suggests; at once on shutdown). If the process dies, the queue works
+// the job when the hold ends (SQLite releases held jobs at start-up). A
+// send is cut short at the hold's end less a margin (the time its record
+// may take), so the queue and a direct send do not both send the same
+// delivery.
 type Direct struct {
 	w    *Worker
 	hold time.Duration
@@ -131,31 +133,30 @@ func (x *Direct) run(d *store.Delivery) {
 	ctx, cancel := context.WithDeadline(x.ctx, d.HeldUntil.Add(-directHoldMargin))
 	defer cancel()
 	sub, err := x.w.store.SubscriptionGet(ctx, d.SubscriptionID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		x.toQueue(d, 0, "subscription: "+err.Error())
-		return
-	}
 	if errors.Is(err, store.ErrNotFound) {
-		sub = nil
+		sub = nil // skipReason cancels the delivery
+	} else if err != nil {
+		x.toQueue(d, 0, fmt.Errorf("subscription: %w", err))
+		return
 	}
 	if reason := skipReason(d, sub); reason != "" {
 		x.logErr(x.w.cancel(ctx, d, sub, reason, d.HeldJobID), d)
 		return
 	}
 	if sub.Paused {
-		x.toQueue(d, jitter(PauseRecheck), "") // as the queue's worker looks again
+		x.toQueue(d, jitter(PauseRecheck), nil) // as the queue's worker looks again
 		return
 	}
 	leave, ok := x.turns.enter(ctx, sub.ID, 2*x.w.cfg.MaxInFlight, directTurnWait)
 	if !ok {
-		x.toQueue(d, 0, "") // a slow or stopped endpoint's backlog: the queue's gate decides
+		x.toQueue(d, 0, nil) // a slow or stopped endpoint's backlog: the queue's gate decides
 		return
 	}
 	defer leave()
 	plan := x.w.cfg.Planner.Plan(sub)
 	release, wait, err := x.acquire(ctx, sub, d, plan)
 	if release == nil {
-		x.toQueue(d, wait, errString(err))
+		x.toQueue(d, wait, err)
 		return
 	}
 	start := x.w.cfg.Now()
@@ -163,7 +164,7 @@ func (x *Direct) run(d *store.Delivery) {
 	o := x.w.poster.Send(ctx, request(d, sub))
 	release(o.Duration)
 	if cutShort(ctx, o) {
-		x.toQueue(d, 0, "")
+		x.toQueue(d, 0, nil)
 		return
 	}
 	status, _, err := x.w.finish(ctx, d, sub, plan, start, o, d.HeldJobID)
@@ -199,10 +200,10 @@ func (x *Direct) acquire(ctx context.Context, sub *store.Subscription, d *store.
 // toQueue hands d to the queue, due after wait: a busy subscription's
 // delivery waits as long as the queue's worker would have snoozed it, so
 // that a burst for a slow endpoint does not keep the queue's workers busy
-// refusing it.
-func (x *Direct) toQueue(d *store.Delivery, wait time.Duration, why string) {
-	if why != "" && x.ctx.Err() == nil {
-		x.w.cfg.Logger.Warn("delivery: direct send left to the queue", slog.Int64("delivery_id", d.ID), slog.String("error", why))
+// refusing it. why, if not nil, is logged unless the node is stopping.
+func (x *Direct) toQueue(d *store.Delivery, wait time.Duration, why error) {
+	if why != nil && x.ctx.Err() == nil {
+		x.w.cfg.Logger.Warn("delivery: direct send left to the queue", slog.Int64("delivery_id", d.ID), slog.Any("error", why))
 	}
 	x.observe(DirectReleased, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
@@ -220,13 +221,6 @@ func (x *Direct) logErr(err error, d *store.Delivery) {
 		x.w.cfg.Logger.Error("delivery: direct send not recorded; the queue retries it when its hold ends",
 			slog.Int64("delivery_id", d.ID), slog.Any("err", err))
 	}
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }
 
 // Stop refuses new reservations and waits for the sends in flight, for

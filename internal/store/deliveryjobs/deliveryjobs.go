@@ -32,8 +32,7 @@ var readyOpts = &river.InsertOpts{Queue: jobs.QueueDeliveries}
 // Enqueue inserts the jobs of the deliveries ds, created from ps (in the
 // same order), in tx: the ready ones in one fast insert, the held ones in
 // one insert that returns their IDs into ds[i].HeldJobID (and the hold's
-// end into HeldUntil). It reports
-// whether it inserted a ready job.
+// end into HeldUntil). It reports whether it inserted a ready job.
 func Enqueue[TTx any](ctx context.Context, c *river.Client[TTx], tx TTx, ds []*store.Delivery, ps []store.DeliveryCreateParams) (bool, error) {
 	var ready, held []river.InsertManyParams
 	heldIdx := map[int64]int{}
@@ -83,45 +82,58 @@ func setHeld(ds []*store.Delivery, ps []store.DeliveryCreateParams, idx map[int6
 	return nil
 }
 
-// DeleteHeldSQL deletes a held job (parameter: its ID) unless the queue
-// has taken it over: its hold ended while the direct send ran, and the
-// queue's worker, which reads the delivery's status first, finishes it.
-// It is plain SQL, with SQLite's placeholder, because River's JobDeleteTx
-// costs five times as much (a savepoint and the whole row read back), a
-// twentieth of everything but signing per delivery; River keeps no state
-// about a job it has not fetched.
-const DeleteHeldSQL = `DELETE FROM river_job WHERE id = ? AND kind = 'deliver' AND state <> 'running'`
+// Exec runs one statement on a job's ID (SQLite's "?" placeholder; the
+// PostgreSQL backend rewrites it) inside the caller's transaction and
+// returns how many rows it changed.
+type Exec func(ctx context.Context, query string, jobID int64) (int64, error)
 
-// DeleteHeldPostgres is DeleteHeldSQL with PostgreSQL's placeholder.
-const DeleteHeldPostgres = `DELETE FROM river_job WHERE id = $1 AND kind = 'deliver' AND state <> 'running'`
+// deleteHeldSQL deletes a held job unless the queue has taken it over:
+// its hold ended while the direct send ran, and the queue's worker, which
+// reads the delivery's status first, finishes it. It is plain SQL because
+// River's JobDeleteTx costs five times as much (a savepoint and the whole
+// row read back), a twentieth of everything but signing per delivery;
+// River keeps no state about a job it has not fetched.
+const deleteHeldSQL = `DELETE FROM river_job WHERE id = ? AND kind = 'deliver' AND state <> 'running'`
 
-// EnqueueRetry enqueues, in tx, the next attempt of a delivery whose
-// direct send failed and whose held job DeleteHeldSQL deleted: due at
-// p.RetryAt. It returns the job's ID and whether the backend must make
-// it available at once with MakeAvailableSQL (see SchedulerInterval).
-func EnqueueRetry[TTx any](ctx context.Context, c *river.Client[TTx], tx TTx, p store.DeliveryAttemptParams) (int64, bool, error) {
-	opts := &river.InsertOpts{Queue: jobs.QueueDeliveries, ScheduledAt: p.RetryAt}
-	res, err := c.InsertTx(ctx, tx, jobs.Deliver{DeliveryID: p.ID}, opts)
-	if err != nil {
-		return 0, false, fmt.Errorf("enqueue retry of delivery %d: %w", p.ID, err)
-	}
-	soon := res.Job.State == rivertype.JobStateScheduled && time.Until(p.RetryAt) <= SchedulerInterval
-	return res.Job.ID, soon, nil
-}
+// makeAvailableSQL makes a scheduled job available; the fetch still waits
+// for its scheduled_at.
+const makeAvailableSQL = `UPDATE river_job SET state = 'available' WHERE id = ? AND state = 'scheduled'`
 
 // SchedulerInterval is how often River's scheduler makes scheduled jobs
-// that came due available (its default). A job due sooner is made
+// that came due available (its default). A retry due sooner is made
 // available at once, due at its time, as River does with a short snooze:
 // the fetch skips it until then, and the scheduler would be up to this
 // late.
 const SchedulerInterval = 5 * time.Second
 
-// MakeAvailableSQL makes a scheduled job (parameter: its ID) available;
-// the fetch still waits for its scheduled_at. SQLite's placeholder.
-const MakeAvailableSQL = `UPDATE river_job SET state = 'available' WHERE id = ? AND state = 'scheduled'`
-
-// MakeAvailablePostgres is MakeAvailableSQL with PostgreSQL's placeholder.
-const MakeAvailablePostgres = `UPDATE river_job SET state = 'available' WHERE id = $1 AND state = 'scheduled'`
+// Settle finishes the held job of a direct send's attempt in tx, with the
+// attempt's record: it deletes the job and, when the delivery stays
+// pending, enqueues its next attempt due at p.RetryAt. A job the queue has
+// taken over, or that is gone, is left alone. It reports whether it
+// enqueued a job.
+func Settle[TTx any](ctx context.Context, c *river.Client[TTx], tx TTx, exec Exec, p store.DeliveryAttemptParams) (bool, error) {
+	if p.HeldJobID == 0 {
+		return false, nil
+	}
+	n, err := exec(ctx, deleteHeldSQL, p.HeldJobID)
+	if err != nil {
+		return false, fmt.Errorf("delete held job %d: %w", p.HeldJobID, err)
+	}
+	if n == 0 || p.Status != store.DeliveryPending {
+		return false, nil
+	}
+	opts := &river.InsertOpts{Queue: jobs.QueueDeliveries, ScheduledAt: p.RetryAt}
+	res, err := c.InsertTx(ctx, tx, jobs.Deliver{DeliveryID: p.ID}, opts)
+	if err != nil {
+		return false, fmt.Errorf("enqueue retry of delivery %d: %w", p.ID, err)
+	}
+	if res.Job.State == rivertype.JobStateScheduled && time.Until(p.RetryAt) <= SchedulerInterval {
+		if _, err := exec(ctx, makeAvailableSQL, res.Job.ID); err != nil {
+			return false, fmt.Errorf("retry of delivery %d: %w", p.ID, err)
+		}
+	}
+	return true, nil
+}
 
 // ReleaseParams are the settle parameters of a held job handed to the
 // queue without an attempt (store's DeliveryReleaseHeld): the held job

@@ -168,27 +168,14 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 	return d, err
 }
 
-// settleHeld deletes the held job of a direct send's attempt and enqueues
-// the retry of a delivery still pending (package deliveryjobs).
+// settleHeld settles a direct send's held job in tx (deliveryjobs.Settle).
 func (q queries) settleHeld(ctx context.Context, tx pgx.Tx, p store.DeliveryAttemptParams) error {
-	if p.HeldJobID == 0 {
-		return nil
+	exec := func(ctx context.Context, query string, id int64) (int64, error) {
+		tag, err := tx.Exec(ctx, strings.Replace(query, "?", "$1", 1), id)
+		return tag.RowsAffected(), err
 	}
-	tag, err := tx.Exec(ctx, deliveryjobs.DeleteHeldPostgres, p.HeldJobID)
-	if err != nil {
-		return fmt.Errorf("postgres: delete held job %d: %w", p.HeldJobID, err)
-	}
-	if tag.RowsAffected() == 0 || p.Status != store.DeliveryPending {
-		return nil
-	}
-	id, soon, err := deliveryjobs.EnqueueRetry(ctx, q.jobs, tx, p)
-	if err != nil {
+	if _, err := deliveryjobs.Settle(ctx, q.jobs, tx, exec, p); err != nil {
 		return fmt.Errorf("postgres: %w", err)
-	}
-	if soon {
-		if _, err := tx.Exec(ctx, deliveryjobs.MakeAvailablePostgres, id); err != nil {
-			return fmt.Errorf("postgres: retry of delivery %d: %w", p.ID, err)
-		}
 	}
 	return nil
 }

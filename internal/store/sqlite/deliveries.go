@@ -129,29 +129,22 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 	return d, err
 }
 
-// settleHeld deletes the held job of a direct send's attempt and enqueues
-// the retry of a delivery still pending (package deliveryjobs).
+// settleHeld settles a direct send's held job in tx (deliveryjobs.Settle).
 func (q queries) settleHeld(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) error {
-	if p.HeldJobID == 0 {
-		return nil
+	exec := func(ctx context.Context, query string, id int64) (int64, error) {
+		res, err := tx.ExecContext(ctx, query, id)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
 	}
-	res, err := tx.ExecContext(ctx, deliveryjobs.DeleteHeldSQL, p.HeldJobID)
-	if err != nil {
-		return fmt.Errorf("sqlite: delete held job %d: %w", p.HeldJobID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 || p.Status != store.DeliveryPending {
-		return err
-	}
-	id, soon, err := deliveryjobs.EnqueueRetry(ctx, q.jobs, tx, p)
+	enqueued, err := deliveryjobs.Settle(ctx, q.jobs, tx, exec, p)
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
-	if soon {
-		if _, err := tx.ExecContext(ctx, deliveryjobs.MakeAvailableSQL, id); err != nil {
-			return fmt.Errorf("sqlite: retry of delivery %d: %w", p.ID, err)
-		}
+	if enqueued {
+		q.db.jobsEnqueued.Store(true)
 	}
-	q.db.jobsEnqueued.Store(true)
 	return nil
 }
 
