@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
 	"github.com/ivvy-notify/ivvy-notify/internal/sns"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
 )
@@ -184,7 +185,9 @@ func TestRunnerStopBoundCancelsAndRequeues(t *testing.T) {
 	d = e.delivery(t, d.ID)
 	require.Equal(t, store.DeliveryPending, d.Status)
 	require.Zero(t, d.Attempts, "an interrupted attempt is not counted")
-	res, err := e.runner.Client().JobList(e.ctx, river.NewJobListParams())
+	// Only the deliveries queue: the retention job (maintenance queue,
+	// run on start) may or may not have been inserted by now.
+	res, err := e.runner.Client().JobList(e.ctx, river.NewJobListParams().Queues(jobs.QueueDeliveries))
 	require.NoError(t, err)
 	require.Len(t, res.Jobs, 1)
 	require.Equal(t, rivertype.JobStateAvailable, res.Jobs[0].State, "requeued for the next start")
