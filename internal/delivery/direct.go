@@ -43,17 +43,17 @@ const (
 // commits, without the job queue: no insert wakes a producer, no fetch,
 // no completion; the delivery and its subscription are already in memory.
 //
-// Nothing is lost for it. The publish inserts each such delivery's job
-// held (scheduled a hold ahead, see store.DeliveryCreateParams.HoldUntil);
-// the attempt's record deletes the job or reschedules it for the retry,
-// in the same transaction. A send that cannot go now hands its delivery
-// to the queue in the same way, due when the queue's worker would have
-// looked again (a paused subscription's recheck, the wait a busy gate
-// suggests; at once on shutdown). If the process dies, the queue works
-// the job when the hold ends (SQLite releases held jobs at start-up). A
-// send is cut short at the hold's end less a margin (the time its record
-// may take), so the queue and a direct send do not both send the same
-// delivery.
+// Nothing is lost for it. The publish stores each such delivery held
+// (see store.DeliveryCreateParams.HoldUntil), without a queue job; the
+// attempt's record lifts the hold, enqueueing the retry if any, in the
+// same transaction. A send that cannot go now hands its delivery to the
+// queue in the same way, due when the queue's worker would have looked
+// again (a paused subscription's recheck, the wait a busy gate suggests;
+// at once on shutdown). If the process dies, the hold is handed to the
+// queue when it ends (ReleaseHoldsWorker; SQLite hands every hold over at
+// start-up). A send is cut short at the hold's end less a margin (the
+// time its record may take), so the queue and a direct send do not both
+// send the same delivery.
 type Direct struct {
 	w    *Worker
 	hold time.Duration
@@ -73,7 +73,7 @@ type Direct struct {
 }
 
 // newDirect returns a Direct sending through w up to capacity at once,
-// holding their jobs for hold, and telling observe (if not nil) what
+// holding their deliveries for hold, and telling observe (if not nil) what
 // became of the deliveries offered.
 func newDirect(w *Worker, capacity int, hold time.Duration, observe func(result string, n int)) *Direct {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -84,7 +84,7 @@ func newDirect(w *Worker, capacity int, hold time.Duration, observe func(result 
 }
 
 // Reserve claims room for up to n direct sends. It returns how many it
-// got and the time their jobs must be held until; every reservation ends
+// got and the time their deliveries must be held until; every reservation ends
 // with one call of Send, with the deliveries committed (none when the
 // publish failed).
 func (x *Direct) Reserve(n int) (int, time.Time) {
@@ -102,12 +102,11 @@ func (x *Direct) Reserve(n int) (int, time.Time) {
 	return k, x.w.cfg.Now().Add(x.hold)
 }
 
-// Send starts a direct send of each committed delivery with a held job
-// (at most reserved of them) and gives back what is left of the
-// reservation.
+// Send starts a direct send of each committed held delivery (at most
+// reserved of them) and gives back what is left of the reservation.
 func (x *Direct) Send(ds []*store.Delivery, reserved int) {
 	for _, d := range ds {
-		if d.HeldJobID == 0 || reserved == 0 {
+		if d.HeldUntil.IsZero() || reserved == 0 {
 			continue
 		}
 		reserved--
@@ -140,7 +139,7 @@ func (x *Direct) run(d *store.Delivery) {
 		return
 	}
 	if reason := skipReason(d, sub); reason != "" {
-		x.logErr(x.w.cancel(ctx, d, sub, reason, d.HeldJobID), d)
+		x.logErr(x.w.cancel(ctx, d, sub, reason, true), d)
 		return
 	}
 	if sub.Paused {
@@ -167,7 +166,7 @@ func (x *Direct) run(d *store.Delivery) {
 		x.toQueue(d, 0, nil)
 		return
 	}
-	status, _, err := x.w.finish(ctx, d, sub, plan, start, o, d.HeldJobID)
+	status, _, err := x.w.finish(ctx, d, sub, plan, start, o, true)
 	x.logErr(err, d)
 	if status == store.DeliveryPending && x.w.cfg.OnWork != nil {
 		x.w.cfg.OnWork() // its retry may come due soon: keep the queue polled
@@ -208,14 +207,14 @@ func (x *Direct) toQueue(d *store.Delivery, wait time.Duration, why error) {
 	x.observe(DirectReleased, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
-	x.logErr(x.w.store.DeliveryReleaseHeld(ctx, d.ID, d.HeldJobID, x.w.cfg.Now().Add(wait)), d)
+	x.logErr(x.w.store.DeliveryReleaseHeld(ctx, d.ID, x.w.cfg.Now().Add(wait)), d)
 	if x.w.cfg.OnWork != nil {
 		x.w.cfg.OnWork()
 	}
 }
 
-// logErr logs a direct send's failure to record: its held job stays, and
-// the queue works it when the hold ends.
+// logErr logs a direct send's failure to record: its delivery stays
+// held, and the queue takes it over when the hold ends.
 func (x *Direct) logErr(err error, d *store.Delivery) {
 	if err != nil {
 		x.w.cfg.Logger.Error("delivery: direct send not recorded; the queue retries it when its hold ends",
@@ -224,7 +223,7 @@ func (x *Direct) logErr(err error, d *store.Delivery) {
 }
 
 // Stop refuses new reservations and waits for the sends in flight, for
-// as long as ctx allows; then it cuts them short (their jobs go back to
+// as long as ctx allows; then it cuts them short (their deliveries go to
 // the queue) and waits up to hardStopGrace more.
 func (x *Direct) Stop(ctx context.Context) error {
 	x.mu.Lock()

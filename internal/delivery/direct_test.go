@@ -16,7 +16,6 @@ import (
 	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
 	"github.com/ivvy-notify/ivvy-notify/internal/sns"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
-	"github.com/ivvy-notify/ivvy-notify/internal/store/deliveryjobs"
 )
 
 // newDirect builds a Runner on e's store, its queue never started, and
@@ -36,7 +35,7 @@ func (e *env) newDirect(t *testing.T, cfg Config) *Direct {
 }
 
 // createHeld stores n notifications to sub as a publish with a direct
-// reservation does: their jobs held until until.
+// reservation does: held until until, without jobs.
 func (e *env) createHeld(t *testing.T, sub *store.Subscription, until time.Time, n int) []*store.Delivery {
 	t.Helper()
 	ps := make([]store.DeliveryCreateParams, n)
@@ -48,7 +47,7 @@ func (e *env) createHeld(t *testing.T, sub *store.Subscription, until time.Time,
 	require.NoError(t, err)
 	require.Len(t, ds, n)
 	for _, d := range ds {
-		require.NotZero(t, d.HeldJobID)
+		require.Equal(t, until, d.HeldUntil)
 	}
 	return ds
 }
@@ -69,29 +68,36 @@ type queueJob struct {
 	id          int64
 	state       string
 	scheduledAt time.Time
-	held        bool
 }
 
 // jobsOf returns the delivery's queue jobs, by ID.
 func (e *env) jobsOf(t *testing.T, deliveryID int64) []queueJob {
 	t.Helper()
 	// scheduled_at is cast so that the driver does not parse it itself.
-	rows, err := e.st.DB().QueryContext(e.ctx, `SELECT id, state, CAST(scheduled_at AS TEXT),
-			EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)
-		FROM river_job WHERE json_extract(args, '$.deliveryId') = ? ORDER BY id`, deliveryjobs.TagHeld, deliveryID)
+	rows, err := e.st.DB().QueryContext(e.ctx, `SELECT id, state, CAST(scheduled_at AS TEXT)
+		FROM river_job WHERE json_extract(args, '$.deliveryId') = ? ORDER BY id`, deliveryID)
 	require.NoError(t, err)
 	defer rows.Close()
 	var out []queueJob
 	for rows.Next() {
 		var j queueJob
 		var at string
-		require.NoError(t, rows.Scan(&j.id, &j.state, &at, &j.held))
+		require.NoError(t, rows.Scan(&j.id, &j.state, &at))
 		j.scheduledAt, err = time.ParseInLocation("2006-01-02 15:04:05.999", at, time.UTC)
 		require.NoError(t, err)
 		out = append(out, j)
 	}
 	require.NoError(t, rows.Err())
 	return out
+}
+
+// held reports whether the delivery is still held for a direct send.
+func (e *env) held(t *testing.T, deliveryID int64) bool {
+	t.Helper()
+	var held bool
+	require.NoError(t, e.st.DB().QueryRowContext(e.ctx,
+		`SELECT held_until IS NOT NULL FROM deliveries WHERE id = ?`, deliveryID).Scan(&held))
+	return held
 }
 
 // jobCount counts the delivery's rows in River's job table.
@@ -156,10 +162,8 @@ func TestDirectDeliversWithoutQueue(t *testing.T) {
 	require.Equal(t, 1, k)
 	ds := e.createHeld(t, sub, until, 1)
 	d := ds[0]
-	jobs := e.jobsOf(t, d.ID)
-	require.Len(t, jobs, 1)
-	require.Equal(t, queueJob{id: d.HeldJobID, state: "scheduled", scheduledAt: jobs[0].scheduledAt, held: true}, jobs[0])
-	require.WithinDuration(t, until, jobs[0].scheduledAt, time.Second, "held until the reservation's time")
+	require.Zero(t, e.jobCount(t, d.ID), "a held delivery has no job")
+	require.True(t, e.held(t, d.ID))
 
 	x.Send(ds, k)
 	require.Eventually(t, func() bool { return e.delivery(t, d.ID).Status == store.DeliveryDelivered },
@@ -179,7 +183,8 @@ func TestDirectDeliversWithoutQueue(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, attempts, 1)
 	require.Equal(t, 200, attempts[0].StatusCode)
-	require.Zero(t, e.jobCount(t, d.ID), "the held job is deleted with the record")
+	require.Zero(t, e.jobCount(t, d.ID), "no job was ever needed")
+	require.False(t, e.held(t, d.ID), "the record lifted the hold")
 }
 
 func TestDirectRetryIsQueued(t *testing.T) {
@@ -202,11 +207,10 @@ func TestDirectRetryIsQueued(t *testing.T) {
 	require.Equal(t, 1, got.Attempts)
 	require.Equal(t, "HTTP 503", got.LastError)
 	jobs := e.jobsOf(t, d.ID)
-	require.Len(t, jobs, 1, "the held job is replaced, not kept beside the retry")
+	require.Len(t, jobs, 1, "the retry's job")
 	j := jobs[0]
-	require.NotEqual(t, d.HeldJobID, j.id, "the held job is gone")
 	require.Equal(t, "scheduled", j.state)
-	require.False(t, j.held, "the retry is an ordinary job")
+	require.False(t, e.held(t, d.ID), "the record lifted the hold")
 	require.WithinDuration(t, recorded.Add(time.Hour), j.scheduledAt, 7*time.Minute, "the policy's delay, ±10% jitter")
 }
 
@@ -221,15 +225,13 @@ func TestDirectPausedSubscriptionGoesToQueue(t *testing.T) {
 
 	d := e.publishDirect(t, x, sub, 1)[0]
 	released := time.Now()
-	require.Eventually(t, func() bool {
-		jobs := e.jobsOf(t, d.ID)
-		return len(jobs) == 1 && !jobs[0].held
-	}, 10*time.Second, 5*time.Millisecond, "released to the queue")
+	require.Eventually(t, func() bool { return e.jobCount(t, d.ID) == 1 }, 10*time.Second, 5*time.Millisecond,
+		"released to the queue")
 	settle(t, x)
 
 	jobs := e.jobsOf(t, d.ID)
 	require.Len(t, jobs, 1)
-	require.NotEqual(t, d.HeldJobID, jobs[0].id, "the held job is replaced")
+	require.False(t, e.held(t, d.ID))
 	require.WithinDuration(t, released.Add(PauseRecheck), jobs[0].scheduledAt, time.Second,
 		"due at the pause's recheck, as the queue's worker would look again, not at the hold's end")
 	require.Empty(t, rcv.requests())
@@ -261,7 +263,8 @@ func TestDirectCancelsWhenSubscriptionCannotReceive(t *testing.T) {
 			require.Equal(t, store.DeliveryCancelled, got.Status)
 			require.Equal(t, reason, got.LastError)
 			require.Zero(t, got.Attempts)
-			require.Zero(t, e.jobCount(t, d.ID), "the held job is deleted")
+			require.Zero(t, e.jobCount(t, d.ID))
+			require.False(t, e.held(t, d.ID), "the record lifted the hold")
 		})
 	}
 }
@@ -285,7 +288,7 @@ func TestDirectCapacity(t *testing.T) {
 	k, _ = x.Reserve(5)
 	require.Equal(t, 2, k, "a failed publish gives its reservation back")
 
-	// One delivery with a held job for a reservation of two: the other is
+	// One held delivery for a reservation of two: the other is
 	// given back at once, the first when its send is over.
 	ds := e.createHeld(t, sub, until, 1)
 	x.Send(ds, 2)
@@ -358,6 +361,7 @@ func TestDirectStopWaitsForSendInFlight(t *testing.T) {
 	require.Equal(t, store.DeliveryDelivered, got.Status, "recorded before Stop returned")
 	require.Equal(t, 1, got.Attempts)
 	require.Zero(t, e.jobCount(t, d.ID))
+	require.False(t, e.held(t, d.ID))
 	require.Equal(t, 1, count())
 }
 
@@ -384,7 +388,7 @@ func TestDirectStopBoundReleasesToQueue(t *testing.T) {
 	require.Empty(t, attempts)
 	jobs := e.jobsOf(t, d.ID)
 	require.Len(t, jobs, 1)
-	require.False(t, jobs[0].held)
+	require.False(t, e.held(t, d.ID))
 	require.Equal(t, "available", jobs[0].state, "released to the queue")
 	require.LessOrEqual(t, jobs[0].scheduledAt, time.Now().Add(time.Second), "due at once")
 	require.Equal(t, 1, count())
@@ -400,8 +404,7 @@ func TestDirectCrashedBeforeSendQueueDelivers(t *testing.T) {
 	require.NoError(t, e.st.ReleaseOrphanedJobs(e.ctx), "as the SQLite backend does at start-up")
 	e.start(t, e.testConfig())
 
-	ev := e.await(t, river.EventKindJobCompleted)
-	require.Equal(t, d.HeldJobID, ev.Job.ID)
+	e.await(t, river.EventKindJobCompleted)
 	got := rcv.requests()
 	require.Len(t, got, 1)
 	require.Equal(t, notificationBody, got[0].body)
@@ -412,6 +415,27 @@ func TestDirectCrashedBeforeSendQueueDelivers(t *testing.T) {
 	jobs := e.jobsOf(t, d.ID)
 	require.Len(t, jobs, 1)
 	require.Equal(t, "completed", jobs[0].state)
+}
+
+// TestDirectEndedHoldQueueDelivers: a delivery whose hold ended with
+// nobody recording its direct send (its node died; on PostgreSQL the
+// others go on) is handed to the queue by the periodic release, without a
+// restart of this node's store.
+func TestDirectEndedHoldQueueDelivers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rcv := newReceiver(t, 200)
+	sub := e.subscribe(t, rcv.URL, store.SubscriptionConfirmed)
+	ended := e.createHeld(t, sub, time.Now().Add(-time.Second), 1)[0]
+	later := e.createHeld(t, sub, time.Now().Add(time.Hour), 1)[0]
+	e.start(t, e.testConfig())
+
+	require.Eventually(t, func() bool { return e.delivery(t, ended.ID).Status == store.DeliveryDelivered },
+		10*time.Second, 10*time.Millisecond)
+	require.Len(t, rcv.requests(), 1)
+	require.False(t, e.held(t, ended.ID))
+	require.True(t, e.held(t, later.ID), "a hold that has not ended stays")
+	require.Zero(t, e.jobCount(t, later.ID))
 }
 
 func TestDirectFailureRetriedByQueue(t *testing.T) {
@@ -438,7 +462,6 @@ func TestDirectFailureRetriedByQueue(t *testing.T) {
 			t.Fatal("no completed delivery job within 10s")
 		}
 	}
-	require.NotEqual(t, d.HeldJobID, ev.Job.ID, "the queue worked the retry, not the held job")
 	got := rcv.requests()
 	require.Len(t, got, 2, "the direct attempt and the queue's retry")
 	for _, r := range got {
@@ -476,10 +499,9 @@ func TestDirectBusyGateGoesToQueue(t *testing.T) {
 
 	d := e.publishDirect(t, x, sub, 1)[0]
 	start := time.Now()
-	require.Eventually(t, func() bool {
-		jobs := e.jobsOf(t, d.ID)
-		return len(jobs) == 1 && !jobs[0].held
-	}, 10*time.Second, 5*time.Millisecond, "released to the queue")
+	require.Eventually(t, func() bool { return e.jobCount(t, d.ID) == 1 }, 10*time.Second, 5*time.Millisecond,
+		"released to the queue")
+	require.False(t, e.held(t, d.ID))
 	require.Less(t, time.Since(start), directGateWait, "without waiting for a slot that comes too late")
 	settle(t, x)
 	jobs := e.jobsOf(t, d.ID)

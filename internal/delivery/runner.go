@@ -172,7 +172,8 @@ type Runner[TTx any] struct {
 
 // New builds a Runner working jobs.QueueDeliveries through driver, which
 // must reach the database st enqueues delivery jobs in. It also runs the
-// retention job periodically, on one node at a time (River's leader).
+// retention job and the release of ended holds periodically, on one node
+// at a time (River's leader).
 func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*Runner[TTx], error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -194,6 +195,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 	worker := NewWorker(st, cfg.Poster, wcfg)
 	river.AddWorker(workers, worker)
 	river.AddWorker(workers, &RetentionWorker{Store: st, Retention: cfg.Retention, Logger: cfg.Logger})
+	river.AddWorker(workers, &ReleaseHoldsWorker{Store: st, Logger: cfg.Logger})
 	client, err := river.NewClient(driver, &river.Config{
 		Queues: map[string]river.QueueConfig{
 			jobs.QueueDeliveries: {MaxWorkers: cfg.MaxWorkers},
@@ -201,7 +203,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 			jobs.QueueMaintenance: {MaxWorkers: 1, FetchPollInterval: time.Second, FetchCooldown: 100 * time.Millisecond},
 		},
 		Workers:      workers,
-		PeriodicJobs: []*river.PeriodicJob{retentionJob(cfg.RetentionInterval)},
+		PeriodicJobs: []*river.PeriodicJob{retentionJob(cfg.RetentionInterval), releaseHoldsJob()},
 		MaxAttempts:  infraMaxAttempts,
 		JobTimeout:   cfg.RequestTimeout + jobTimeoutMargin,
 		// A job still "running" after this belonged to a node that died:
@@ -216,8 +218,9 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 	}
 	r := &Runner[TTx]{client: client, logger: cfg.Logger, pulse: p}
 	if cfg.DirectSends > 0 {
-		// A job held for a direct send waits as long as the queue lets a
-		// job run, so a send in flight never meets the queue's attempt.
+		// A delivery held for a direct send waits as long as the queue
+		// lets a job run, so a send in flight never meets the queue's
+		// attempt.
 		r.direct = newDirect(worker, cfg.DirectSends, cfg.RequestTimeout+jobTimeoutMargin, cfg.OnDirect)
 	}
 	return r, nil

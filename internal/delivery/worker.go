@@ -101,7 +101,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
 		return err
 	}
 	if reason := skipReason(d, sub); reason != "" {
-		return w.cancel(ctx, d, sub, reason, 0)
+		return w.cancel(ctx, d, sub, reason, false)
 	}
 	if sub.Paused {
 		return river.JobSnooze(jitter(PauseRecheck))
@@ -125,7 +125,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
 		// again at once.
 		return river.JobSnooze(0)
 	}
-	status, next, err := w.finish(ctx, d, sub, plan, start, o, 0)
+	status, next, err := w.finish(ctx, d, sub, plan, start, o, false)
 	if err == nil && status == store.DeliveryPending {
 		return river.JobSnooze(next)
 	}
@@ -191,10 +191,10 @@ func request(d *store.Delivery, sub *store.Subscription) Request {
 	return Request{URL: sub.URL, Body: d.Body, Header: sns.Headers(m, subArn)}
 }
 
-// cancel marks d cancelled without sending it; heldJob is its held job
-// when a direct send found it so (see finish).
-func (w *Worker) cancel(ctx context.Context, d *store.Delivery, sub *store.Subscription, reason string, heldJob int64) error {
-	p := store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryCancelled, Error: reason, HeldJobID: heldJob}
+// cancel marks d cancelled without sending it; held says a direct send
+// found it so (see finish).
+func (w *Worker) cancel(ctx context.Context, d *store.Delivery, sub *store.Subscription, reason string, held bool) error {
+	p := store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryCancelled, Error: reason, Held: held}
 	if err := w.record(ctx, p); err != nil {
 		return err
 	}
@@ -207,17 +207,17 @@ func (w *Worker) cancel(ctx context.Context, d *store.Delivery, sub *store.Subsc
 }
 
 // finish logs the attempt and decides: done, retry after the wait it
-// returns, or dead letter. heldJob is the delivery's held job when the
-// attempt was a direct send: the record settles it (store), scheduling
-// the retry itself; a queue job is snoozed by its caller instead.
+// returns, or dead letter. held says the attempt was a direct send of a
+// held delivery: the record lifts the hold (store), enqueueing the retry
+// itself; a queue job is snoozed by its caller instead.
 func (w *Worker) finish(ctx context.Context, d *store.Delivery, sub *store.Subscription, plan Plan, start time.Time,
-	o Outcome, heldJob int64) (store.DeliveryStatus, time.Duration, error) {
+	o Outcome, held bool) (store.DeliveryStatus, time.Duration, error) {
 	status, snooze, reason := decide(d.Attempts+1, plan, o)
 	now := w.cfg.Now()
 	p := store.DeliveryAttemptParams{ID: d.ID, Status: status, Error: reason, At: now, Attempt: &store.Attempt{
 		StartedAt: start, Duration: o.Duration, StatusCode: o.StatusCode, Outcome: o.Class.String(),
 		Error: o.Err, ResponseExcerpt: []byte(o.Excerpt),
-	}, HeldJobID: heldJob, RetryAt: now.Add(snooze)}
+	}, Held: held, RetryAt: now.Add(snooze)}
 	if err := w.record(ctx, p); err != nil {
 		return status, 0, err
 	}

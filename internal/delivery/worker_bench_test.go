@@ -38,9 +38,9 @@ func BenchmarkDeliveryAttempt(b *testing.B) {
 	requireDelivered(b, st, ds[b.N-1].ID)
 }
 
-// BenchmarkDirectAttempt is one direct send (Direct) of a Notification
-// whose job is held, as a publish hands it over: read the subscription,
-// gate, POST, record the attempt and delete the held job. Nothing of
+// BenchmarkDirectAttempt is one direct send (Direct) of a held
+// Notification, as a publish hands it over: read the subscription, gate,
+// POST, record the attempt and lift the hold. Nothing of
 // River's runs. The deliveries are created beforehand, untimed.
 func BenchmarkDirectAttempt(b *testing.B) {
 	st, ds := benchDeliveries(b, time.Now().Add(time.Hour))
@@ -61,7 +61,7 @@ func BenchmarkDirectAttempt(b *testing.B) {
 
 // benchDeliveries makes a store with a confirmed subscription to a
 // loopback receiver that answers 200, and b.N pending Notifications of a
-// typical size to it (their jobs held until holdUntil, unless zero).
+// typical size to it (held until holdUntil, unless zero).
 func benchDeliveries(b *testing.B, holdUntil time.Time) (*sqlite.Store, []*store.Delivery) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), sqlite.FileName))

@@ -22,3 +22,10 @@ type Retention struct{}
 
 // Kind names the job kind in the queue.
 func (Retention) Kind() string { return "retention" }
+
+// ReleaseHolds hands to the queue the deliveries whose hold for a direct
+// send ended before anyone lifted it.
+type ReleaseHolds struct{}
+
+// Kind names the job kind in the queue.
+func (ReleaseHolds) Kind() string { return "release_holds" }

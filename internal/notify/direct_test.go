@@ -48,7 +48,7 @@ func (failingCreateMany) DeliveryCreateMany(context.Context, []store.DeliveryCre
 }
 
 // TestPublishDirect checks what a publish asks of its direct sender: room
-// for every delivery, the reserved ones created with held jobs and handed
+// for every delivery, the reserved ones created held and handed
 // over after the commit, the rest left to the queue; and every
 // reservation ended, also when the publish fails or creates nothing.
 func TestPublishDirect(t *testing.T) {
@@ -68,7 +68,7 @@ func TestPublishDirect(t *testing.T) {
 	require.Len(t, direct.sent[0], 4, "every committed delivery")
 	held := 0
 	for _, d := range direct.sent[0] {
-		if d.HeldJobID != 0 {
+		if !d.HeldUntil.IsZero() {
 			held++
 			require.NotEmpty(t, d.Body, "the stored bytes, to send without a read")
 		}

@@ -65,10 +65,10 @@ type Service struct {
 // commits, without waiting for the job queue (package delivery's Direct).
 type DirectSender interface {
 	// Reserve claims room for up to n sends: how many, and until when
-	// their jobs are held (store.DeliveryCreateParams.HoldUntil).
+	// their deliveries are held (store.DeliveryCreateParams.HoldUntil).
 	Reserve(n int) (int, time.Time)
-	// Send starts the sends of the committed deliveries that have held
-	// jobs and ends the reservation; ds is nil when the publish failed.
+	// Send starts the sends of the committed deliveries that are held and
+	// ends the reservation; ds is nil when the publish failed.
 	Send(ds []*store.Delivery, reserved int)
 }
 

@@ -151,7 +151,7 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 }
 
 // reserveDirect reserves direct sends for the deliveries of preps (see
-// SetDirect): how many, and until when their jobs are held.
+// SetDirect): how many, and until when their deliveries are held.
 func (s *Service) reserveDirect(preps []*prepared) (int, time.Time) {
 	n := 0
 	for _, p := range preps {

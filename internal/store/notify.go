@@ -125,11 +125,9 @@ type Delivery struct {
 	RedrivenFrom *int64
 	// BodySize is len(Body); lists leave Body out but keep its size.
 	BodySize int
-	// HeldJobID is the queue job of a delivery created with HoldUntil,
-	// held for a direct send (see DeliveryCreateParams); 0 otherwise. It
-	// is set only on what DeliveryCreateMany returns, with HeldUntil, when
-	// the hold ends.
-	HeldJobID int64
+	// HeldUntil is when the hold of a delivery created with HoldUntil
+	// ends (see DeliveryCreateParams); zero otherwise, and on every
+	// delivery but those DeliveryCreateMany returns.
 	HeldUntil time.Time
 }
 
@@ -211,11 +209,12 @@ type DeliveryCreateParams struct {
 	MessageType    string
 	Body           []byte
 	CreatedAt      time.Time
-	// HoldUntil, when set, holds the delivery's job until then: the
-	// caller sends the first attempt itself, right after the commit
-	// (delivery.Direct), and records it with the job's ID, which deletes
-	// or reschedules the job. If the caller dies first, the queue works
-	// the job once the hold ends. Only DeliveryCreateMany honours it.
+	// HoldUntil, when set, holds the delivery until then instead of
+	// enqueueing its job: the caller sends the first attempt itself,
+	// right after the commit (delivery.Direct), and records it with Held,
+	// which lifts the hold (and enqueues the retry, if any). A hold that
+	// ends before it is lifted — the caller died — is handed to the queue
+	// by DeliveryReleaseExpiredHolds. Only DeliveryCreateMany honours it.
 	HoldUntil time.Time
 }
 
@@ -231,13 +230,14 @@ type DeliveryAttemptParams struct {
 	// Attempt, when not nil, is logged in the attempt log; a cancellation
 	// without a send has none.
 	Attempt *Attempt
-	// HeldJobID is the delivery's held job when the attempt was a direct
-	// send (Delivery.HeldJobID): in the same transaction the job is
-	// deleted, or, when Status is pending, replaced by one due at RetryAt.
-	// A job the queue has taken over (its hold ended) is left to it.
-	HeldJobID int64
+	// Held says the attempt was a direct send's, of a delivery created
+	// with HoldUntil: in the same transaction the hold is lifted and,
+	// when Status is pending, a job due at RetryAt enqueued. A delivery
+	// whose hold has already been handed to the queue is left to the
+	// queue's job.
+	Held bool
 	// RetryAt is when a pending delivery's next attempt is due; only read
-	// with HeldJobID.
+	// with Held.
 	RetryAt time.Time
 }
 
@@ -304,12 +304,18 @@ type NotifyQueries interface {
 	// DeliveryCreateMany is DeliveryCreate for several deliveries, their
 	// jobs enqueued in one insert. It returns them in the order given.
 	DeliveryCreateMany(ctx context.Context, ps []DeliveryCreateParams) ([]*Delivery, error)
-	// DeliveryReleaseHeld hands a delivery's held job to the queue, due at
-	// at: its direct send did not happen (shutdown, a paused subscription,
-	// a busy gate). In one transaction the held job is deleted and an
-	// ordinary one inserted for that time, as for a retry; a job the queue
-	// has taken over, or that is gone, is left alone.
-	DeliveryReleaseHeld(ctx context.Context, deliveryID, jobID int64, at time.Time) error
+	// DeliveryReleaseHeld hands a held delivery to the queue, due at at:
+	// its direct send did not happen (shutdown, a paused subscription, a
+	// busy gate). In one transaction the hold is lifted and a job
+	// enqueued for that time, as for a retry; a delivery no longer held
+	// is left alone.
+	DeliveryReleaseHeld(ctx context.Context, deliveryID int64, at time.Time) error
+	// DeliveryReleaseExpiredHolds hands to the queue, due at once, up to
+	// limit deliveries whose hold ended before the given time: their
+	// direct sends died with their node, or could not record. It lifts
+	// their holds (enqueueing the still pending ones) in one transaction
+	// and returns how many it lifted.
+	DeliveryReleaseExpiredHolds(ctx context.Context, before time.Time, limit int) (int, error)
 	// DeliveryGet returns a delivery, or ErrNotFound.
 	DeliveryGet(ctx context.Context, id int64) (*Delivery, error)
 	// DeliveryRecordAttempt sets the delivery's new status and, when the

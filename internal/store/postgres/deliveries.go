@@ -42,8 +42,8 @@ func (q queries) DeliveryCreate(ctx context.Context, p store.DeliveryCreateParam
 	return q.insertDelivery(ctx, p, nil)
 }
 
-// DeliveryCreateMany stores pending deliveries and enqueues their jobs in
-// one insert, in the same transaction. The rows go in one batch: a round
+// DeliveryCreateMany stores pending deliveries and enqueues the jobs of
+// those not held in one insert, in the same transaction. The rows go in one batch: a round
 // trip for all of them, not one each.
 func (q queries) DeliveryCreateMany(ctx context.Context, ps []store.DeliveryCreateParams) ([]*store.Delivery, error) {
 	if len(ps) == 0 {
@@ -92,6 +92,7 @@ var deliverOpts = &river.InsertOpts{Queue: jobs.QueueDeliveries}
 // insertDelivery inserts a delivery row and its queue job atomically.
 func (q queries) insertDelivery(ctx context.Context, p store.DeliveryCreateParams, redrivenFrom *int64) (*store.Delivery, error) {
 	var d *store.Delivery
+	p.HoldUntil = time.Time{} // a delivery with its job is not held
 	err := q.withTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		if d, err = insertDeliveryRow(ctx, tx, p, redrivenFrom); err != nil {
@@ -107,12 +108,19 @@ func (q queries) insertDelivery(ctx context.Context, p store.DeliveryCreateParam
 
 // insertDeliverySQL inserts a pending delivery row (deliveryInsertArgs).
 const insertDeliverySQL = `INSERT INTO deliveries
-		(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ` + deliveryColumns
+		(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from, held_until)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ` + deliveryColumns
 
-// deliveryInsertArgs are insertDeliverySQL's arguments.
+// deliveryInsertArgs are insertDeliverySQL's arguments: the row is held
+// until p.HoldUntil if set.
 func deliveryInsertArgs(p store.DeliveryCreateParams, redrivenFrom *int64) []any {
-	return []any{p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, ts(p.CreatedAt), redrivenFrom}
+	var heldUntil *time.Time
+	if !p.HoldUntil.IsZero() {
+		t := ts(p.HoldUntil)
+		heldUntil = &t
+	}
+	return []any{p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, ts(p.CreatedAt),
+		redrivenFrom, heldUntil}
 }
 
 // insertDeliveryRow inserts a pending delivery row, without its job.
@@ -168,7 +176,7 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 	return d, err
 }
 
-// settleHeld settles a direct send's held job in tx (deliveryjobs.Settle).
+// settleHeld lifts a direct send's hold in tx (deliveryjobs.Settle).
 func (q queries) settleHeld(ctx context.Context, tx pgx.Tx, p store.DeliveryAttemptParams) error {
 	exec := func(ctx context.Context, query string, id int64) (int64, error) {
 		tag, err := tx.Exec(ctx, strings.Replace(query, "?", "$1", 1), id)
@@ -180,11 +188,48 @@ func (q queries) settleHeld(ctx context.Context, tx pgx.Tx, p store.DeliveryAtte
 	return nil
 }
 
-// DeliveryReleaseHeld hands a held job to the queue, due at at.
-func (q queries) DeliveryReleaseHeld(ctx context.Context, deliveryID, jobID int64, at time.Time) error {
+// DeliveryReleaseHeld hands a held delivery to the queue, due at at.
+func (q queries) DeliveryReleaseHeld(ctx context.Context, deliveryID int64, at time.Time) error {
 	return q.withTx(ctx, func(tx pgx.Tx) error {
-		return q.settleHeld(ctx, tx, deliveryjobs.ReleaseParams(deliveryID, jobID, at))
+		return q.settleHeld(ctx, tx, deliveryjobs.ReleaseParams(deliveryID, at))
 	})
+}
+
+// DeliveryReleaseExpiredHolds hands up to limit deliveries whose hold
+// ended before the given time to the queue. Nodes releasing at the same
+// time skip each other's rows.
+func (q queries) DeliveryReleaseExpiredHolds(ctx context.Context, before time.Time, limit int) (int, error) {
+	var lifted int
+	err := q.withTx(ctx, func(tx pgx.Tx) error {
+		lifted = 0
+		rows, err := tx.Query(ctx, `UPDATE deliveries SET held_until = NULL
+			WHERE id IN (SELECT id FROM deliveries WHERE held_until <= $1 ORDER BY held_until LIMIT $2 FOR UPDATE SKIP LOCKED)
+			RETURNING id, status`, ts(before), limit)
+		if err != nil {
+			return fmt.Errorf("postgres: release expired holds: %w", err)
+		}
+		var pending []int64
+		for rows.Next() {
+			var id int64
+			var status store.DeliveryStatus
+			if err := rows.Scan(&id, &status); err != nil {
+				rows.Close()
+				return fmt.Errorf("postgres: release expired holds: %w", err)
+			}
+			lifted++
+			if status == store.DeliveryPending {
+				pending = append(pending, id)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("postgres: release expired holds: %w", err)
+		}
+		if err := deliveryjobs.EnqueueReady(ctx, q.jobs, tx, pending); err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		return nil
+	})
+	return lifted, err
 }
 
 // insertAttempt adds one row to the attempt log; the attempt's number is

@@ -17,7 +17,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
-	"github.com/ivvy-notify/ivvy-notify/internal/store/deliveryjobs"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/postgres"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/sqlite"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/storetest"
@@ -83,35 +82,26 @@ func newStore(t *testing.T) store.Store {
 func TestConformance(t *testing.T) {
 	testURL(t)
 	storetest.Run(t, newStore)
-	storetest.RunHeldJobs(t, newStore, pgJobs{})
+	storetest.RunHolds(t, newStore, pgJobs{})
 }
 
-// pgJobs reads and changes River's jobs for the conformance suite.
+// pgJobs reads River's jobs for the conformance suite.
 type pgJobs struct{}
 
 func (pgJobs) ForDelivery(t *testing.T, s store.Store, deliveryID int64) []storetest.Job {
 	t.Helper()
-	rows, err := s.(*postgres.Store).Pool().Query(context.Background(), `SELECT id, state::text, scheduled_at, $1 = ANY(tags)
-		FROM river_job WHERE kind = 'deliver' AND (args->>'deliveryId')::bigint = $2 ORDER BY id`,
-		deliveryjobs.TagHeld, deliveryID)
+	rows, err := s.(*postgres.Store).Pool().Query(context.Background(), `SELECT id, state::text, scheduled_at
+		FROM river_job WHERE kind = 'deliver' AND (args->>'deliveryId')::bigint = $1 ORDER BY id`, deliveryID)
 	require.NoError(t, err)
 	defer rows.Close()
 	var out []storetest.Job
 	for rows.Next() {
 		var j storetest.Job
-		require.NoError(t, rows.Scan(&j.ID, &j.State, &j.ScheduledAt, &j.Held))
+		require.NoError(t, rows.Scan(&j.ID, &j.State, &j.ScheduledAt))
 		out = append(out, j)
 	}
 	require.NoError(t, rows.Err())
 	return out
-}
-
-func (pgJobs) SetRunning(t *testing.T, s store.Store, jobID int64) {
-	t.Helper()
-	tag, err := s.(*postgres.Store).Pool().Exec(context.Background(),
-		`UPDATE river_job SET state = 'running', attempt = attempt + 1, attempted_at = now() WHERE id = $1`, jobID)
-	require.NoError(t, err)
-	require.Equal(t, int64(1), tag.RowsAffected())
 }
 
 func TestMigrate(t *testing.T) {

@@ -50,8 +50,8 @@ func (q queries) DeliveryCreate(ctx context.Context, p store.DeliveryCreateParam
 	return q.insertDelivery(ctx, p, nil)
 }
 
-// DeliveryCreateMany stores pending deliveries and enqueues their jobs in
-// one insert (one more for held jobs), in the same transaction.
+// DeliveryCreateMany stores pending deliveries and enqueues the jobs of
+// those not held in one insert, in the same transaction.
 func (q queries) DeliveryCreateMany(ctx context.Context, ps []store.DeliveryCreateParams) ([]*store.Delivery, error) {
 	out := make([]*store.Delivery, 0, len(ps))
 	err := q.withTx(ctx, func(tx *sql.Tx) error {
@@ -81,6 +81,7 @@ var deliverOpts = &river.InsertOpts{Queue: jobs.QueueDeliveries}
 // insertDelivery inserts a delivery row and its queue job atomically.
 func (q queries) insertDelivery(ctx context.Context, p store.DeliveryCreateParams, redrivenFrom *int64) (*store.Delivery, error) {
 	var d *store.Delivery
+	p.HoldUntil = time.Time{} // a delivery with its job is not held
 	err := q.withTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if d, err = insertDeliveryRow(ctx, tx, p, redrivenFrom); err != nil {
@@ -95,12 +96,18 @@ func (q queries) insertDelivery(ctx context.Context, p store.DeliveryCreateParam
 	return d, err
 }
 
-// insertDeliveryRow inserts a pending delivery row, without its job.
+// insertDeliveryRow inserts a pending delivery row, held until
+// p.HoldUntil if set, without its job.
 func insertDeliveryRow(ctx context.Context, tx *sql.Tx, p store.DeliveryCreateParams, redrivenFrom *int64) (*store.Delivery, error) {
+	var heldUntil *int64
+	if !p.HoldUntil.IsZero() {
+		us := micros(p.HoldUntil)
+		heldUntil = &us
+	}
 	row := tx.QueryRowContext(ctx, `INSERT INTO deliveries
-		(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+deliveryColumns,
-		p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, micros(p.CreatedAt), redrivenFrom)
+		(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from, held_until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+deliveryColumns,
+		p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, micros(p.CreatedAt), redrivenFrom, heldUntil)
 	d, err := scanDelivery(row)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: create delivery: %w", translate(err))
@@ -129,7 +136,7 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 	return d, err
 }
 
-// settleHeld settles a direct send's held job in tx (deliveryjobs.Settle).
+// settleHeld lifts a direct send's hold in tx (deliveryjobs.Settle).
 func (q queries) settleHeld(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) error {
 	exec := func(ctx context.Context, query string, id int64) (int64, error) {
 		res, err := tx.ExecContext(ctx, query, id)
@@ -148,11 +155,58 @@ func (q queries) settleHeld(ctx context.Context, tx *sql.Tx, p store.DeliveryAtt
 	return nil
 }
 
-// DeliveryReleaseHeld hands a held job to the queue, due at at.
-func (q queries) DeliveryReleaseHeld(ctx context.Context, deliveryID, jobID int64, at time.Time) error {
+// DeliveryReleaseHeld hands a held delivery to the queue, due at at.
+func (q queries) DeliveryReleaseHeld(ctx context.Context, deliveryID int64, at time.Time) error {
 	return q.withTx(ctx, func(tx *sql.Tx) error {
-		return q.settleHeld(ctx, tx, deliveryjobs.ReleaseParams(deliveryID, jobID, at))
+		return q.settleHeld(ctx, tx, deliveryjobs.ReleaseParams(deliveryID, at))
 	})
+}
+
+// DeliveryReleaseExpiredHolds hands up to limit deliveries whose hold
+// ended before the given time to the queue.
+func (q queries) DeliveryReleaseExpiredHolds(ctx context.Context, before time.Time, limit int) (int, error) {
+	var lifted int
+	err := q.withTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET held_until = NULL
+			WHERE id IN (SELECT id FROM deliveries WHERE held_until <= ? ORDER BY held_until LIMIT ?)
+			RETURNING id, status`, micros(before), limit)
+		if err != nil {
+			return fmt.Errorf("sqlite: release expired holds: %w", err)
+		}
+		pending, n, err := pendingIDs(rows)
+		if err != nil {
+			return fmt.Errorf("sqlite: release expired holds: %w", err)
+		}
+		lifted = n
+		if err := deliveryjobs.EnqueueReady(ctx, q.jobs, tx, pending); err != nil {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+		if len(pending) > 0 {
+			q.db.jobsEnqueued.Store(true)
+		}
+		return nil
+	})
+	return lifted, err
+}
+
+// pendingIDs reads rows of (id, status) and returns the IDs of the
+// pending deliveries, and how many rows there were.
+func pendingIDs(rows *sql.Rows) ([]int64, int, error) {
+	defer rows.Close()
+	var ids []int64
+	n := 0
+	for rows.Next() {
+		var id int64
+		var status store.DeliveryStatus
+		if err := rows.Scan(&id, &status); err != nil {
+			return nil, 0, err
+		}
+		n++
+		if status == store.DeliveryPending {
+			ids = append(ids, id)
+		}
+	}
+	return ids, n, rows.Err()
 }
 
 // recordAttempt is DeliveryRecordAttempt in tx.

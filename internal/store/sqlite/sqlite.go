@@ -26,7 +26,6 @@ import (
 	"github.com/ivvy-notify/ivvy-notify/internal/jobs"
 	"github.com/ivvy-notify/ivvy-notify/internal/jobwake"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
-	"github.com/ivvy-notify/ivvy-notify/internal/store/deliveryjobs"
 )
 
 // FileName is the database file's name inside the data directory.
@@ -258,18 +257,24 @@ func timePtr(n sql.NullInt64) *time.Time {
 	return &t
 }
 
-// ReleaseOrphanedJobs makes every delivery job left "running", and every
-// job still held for a direct send, available again. Only for start-up of
-// the one node that works this database: a SQLite database has a single
-// node, so such jobs belong to a process that died mid-attempt, and their
-// deliveries need not wait for River's stuck-job rescue or the hold's end.
+// ReleaseOrphanedJobs makes every delivery job left "running" available
+// again, and hands every delivery still held for a direct send to the
+// queue. Only for start-up of the one node that works this database: a
+// SQLite database has a single node, so such jobs and holds belong to a
+// process that died mid-attempt, and their deliveries need not wait for
+// River's stuck-job rescue or the hold's end.
 func (s *Store) ReleaseOrphanedJobs(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
-		WHERE queue = ? AND (state = 'running'
-			OR state = 'scheduled' AND EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?))`,
-		jobs.QueueDeliveries, deliveryjobs.TagHeld)
+		WHERE queue = ? AND state = 'running'`, jobs.QueueDeliveries)
 	if err != nil {
 		return fmt.Errorf("sqlite: release orphaned jobs: %w", err)
 	}
-	return nil
+	const batch = 1000
+	every := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // every hold ends before
+	for {
+		n, err := s.DeliveryReleaseExpiredHolds(ctx, every, batch)
+		if err != nil || n < batch {
+			return err
+		}
+	}
 }

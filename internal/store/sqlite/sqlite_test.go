@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
-	"github.com/ivvy-notify/ivvy-notify/internal/store/deliveryjobs"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/sqlite"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/storetest"
 )
@@ -29,43 +28,31 @@ func newStore(t *testing.T) store.Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, newStore)
-	storetest.RunHeldJobs(t, newStore, sqliteJobs{})
+	storetest.RunHolds(t, newStore, sqliteJobs{})
 }
 
-// sqliteJobs reads and changes River's jobs for the conformance suite.
+// sqliteJobs reads River's jobs for the conformance suite.
 type sqliteJobs struct{}
 
 func (sqliteJobs) ForDelivery(t *testing.T, s store.Store, deliveryID int64) []storetest.Job {
 	t.Helper()
 	// scheduled_at is cast so that the driver does not parse the
 	// timestamp column itself.
-	rows, err := s.(*sqlite.Store).DB().QueryContext(context.Background(), `SELECT id, state, CAST(scheduled_at AS TEXT),
-			EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)
-		FROM river_job WHERE kind = 'deliver' AND json_extract(args, '$.deliveryId') = ? ORDER BY id`,
-		deliveryjobs.TagHeld, deliveryID)
+	rows, err := s.(*sqlite.Store).DB().QueryContext(context.Background(), `SELECT id, state, CAST(scheduled_at AS TEXT)
+		FROM river_job WHERE kind = 'deliver' AND json_extract(args, '$.deliveryId') = ? ORDER BY id`, deliveryID)
 	require.NoError(t, err)
 	defer rows.Close()
 	var out []storetest.Job
 	for rows.Next() {
 		var j storetest.Job
 		var at string
-		require.NoError(t, rows.Scan(&j.ID, &j.State, &at, &j.Held))
+		require.NoError(t, rows.Scan(&j.ID, &j.State, &at))
 		j.ScheduledAt, err = time.ParseInLocation("2006-01-02 15:04:05.999", at, time.UTC)
 		require.NoError(t, err)
 		out = append(out, j)
 	}
 	require.NoError(t, rows.Err())
 	return out
-}
-
-func (sqliteJobs) SetRunning(t *testing.T, s store.Store, jobID int64) {
-	t.Helper()
-	res, err := s.(*sqlite.Store).DB().ExecContext(context.Background(),
-		`UPDATE river_job SET state = 'running', attempt = attempt + 1, attempted_at = datetime('now', 'subsec') WHERE id = ?`, jobID)
-	require.NoError(t, err)
-	n, err := res.RowsAffected()
-	require.NoError(t, err)
-	require.Equal(t, int64(1), n)
 }
 
 func TestMigrate(t *testing.T) {
@@ -197,35 +184,38 @@ func TestReleaseOrphanedJobs(t *testing.T) {
 	require.Equal(t, "available", state)
 }
 
-// TestReleaseOrphanedHeldJobs: at start-up a job still held for a direct
-// send is made due now, while an ordinary retry scheduled later stays so.
-func TestReleaseOrphanedHeldJobs(t *testing.T) {
+// TestReleaseOrphanedHolds: at start-up every delivery still held for a
+// direct send goes to the queue, due now, while an ordinary retry
+// scheduled later stays so.
+func TestReleaseOrphanedHolds(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t).(*sqlite.Store)
 	defer s.Close()
 	sub := newSubscription(t, s)
 	p := store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m", MessageType: "Notification", Body: []byte("{}"),
 		HoldUntil: time.Now().Add(time.Hour)}
-	ds, err := s.DeliveryCreateMany(ctx, []store.DeliveryCreateParams{p, p})
+	ds, err := s.DeliveryCreateMany(ctx, []store.DeliveryCreateParams{p, p, p})
 	require.NoError(t, err)
-	held, retried := ds[0], ds[1]
+	held, retried := ds[:2], ds[2]
 	retryAt := time.Now().Add(time.Hour)
 	_, err = s.DeliveryRecordAttempt(ctx, store.DeliveryAttemptParams{ID: retried.ID, Status: store.DeliveryPending, At: time.Now(),
-		HeldJobID: retried.HeldJobID, RetryAt: retryAt})
+		Held: true, RetryAt: retryAt})
 	require.NoError(t, err)
-	jobs := func(d *store.Delivery) storetest.Job {
-		js := sqliteJobs{}.ForDelivery(t, s, d.ID)
-		require.Len(t, js, 1)
-		return js[0]
-	}
-	require.Equal(t, "scheduled", jobs(held).State)
-	require.Equal(t, "scheduled", jobs(retried).State)
+	jobs := func(d *store.Delivery) []storetest.Job { return sqliteJobs{}.ForDelivery(t, s, d.ID) }
+	require.Empty(t, jobs(held[0]))
 
 	require.NoError(t, s.ReleaseOrphanedJobs(ctx))
-	j := jobs(held)
-	require.Equal(t, "available", j.State, "a held job is released")
-	require.LessOrEqual(t, j.ScheduledAt, time.Now().Add(time.Second))
-	j = jobs(retried)
-	require.Equal(t, "scheduled", j.State, "a retry keeps its time")
-	require.WithinDuration(t, retryAt, j.ScheduledAt, time.Second)
+	for _, d := range held {
+		js := jobs(d)
+		require.Len(t, js, 1, "a held delivery is queued")
+		require.Equal(t, "available", js[0].State)
+		require.LessOrEqual(t, js[0].ScheduledAt, time.Now().Add(time.Second))
+	}
+	js := jobs(retried)
+	require.Len(t, js, 1)
+	require.Equal(t, "scheduled", js[0].State, "a retry keeps its time")
+	require.WithinDuration(t, retryAt, js[0].ScheduledAt, time.Second)
+	n, err := s.DeliveryReleaseExpiredHolds(ctx, time.Now().Add(24*time.Hour), 10)
+	require.NoError(t, err)
+	require.Zero(t, n, "no hold left")
 }

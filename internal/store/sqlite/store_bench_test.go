@@ -304,7 +304,7 @@ func BenchmarkDirectSendRows(b *testing.B) {
 			for _, d := range ds {
 				now := time.Now()
 				if _, err := q.DeliveryRecordAttempt(ctx, store.DeliveryAttemptParams{
-					ID: d.ID, Status: store.DeliveryDelivered, At: now, HeldJobID: d.HeldJobID,
+					ID: d.ID, Status: store.DeliveryDelivered, At: now, Held: true,
 					Attempt: &store.Attempt{StartedAt: now, Duration: 300 * time.Microsecond, StatusCode: 200, Outcome: "delivered"},
 				}); err != nil {
 					return err
