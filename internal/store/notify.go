@@ -319,7 +319,8 @@ type NotifyQueries interface {
 	// DeliveryGet returns a delivery, or ErrNotFound.
 	DeliveryGet(ctx context.Context, id int64) (*Delivery, error)
 	// DeliveryRecordAttempt sets the delivery's new status and, when the
-	// params carry an attempt, counts and logs it, atomically.
+	// params carry an attempt, counts and logs it, atomically. It returns
+	// the delivery without its body (BodySize is set).
 	DeliveryRecordAttempt(ctx context.Context, p DeliveryAttemptParams) (*Delivery, error)
 	// DeliveryList returns deliveries matching the filter, newest first,
 	// without their bodies.

@@ -165,7 +165,7 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 			lastErr = &p.Error
 		}
 		row := tx.QueryRow(ctx, `UPDATE deliveries SET attempts = attempts + $1, status = $2,
-			last_error = COALESCE($3, last_error), completed_at = $4, dead_at = $5 WHERE id = $6 RETURNING `+deliveryColumns,
+			last_error = COALESCE($3, last_error), completed_at = $4, dead_at = $5 WHERE id = $6 RETURNING `+deliveryListColumns,
 			counted, p.Status, lastErr, completed, dead, p.ID)
 		var err error
 		if d, err = scanDelivery(row); err != nil {

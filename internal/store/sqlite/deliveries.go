@@ -231,7 +231,7 @@ func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParam
 		lastErr = &p.Error
 	}
 	row := tx.QueryRowContext(ctx, `UPDATE deliveries SET attempts = attempts + ?, status = ?,
-		last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ? WHERE id = ? RETURNING `+deliveryColumns,
+		last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ? WHERE id = ? RETURNING `+deliveryListColumns,
 		counted, p.Status, lastErr, completed, dead, p.ID)
 	d, err := scanDelivery(row)
 	if err != nil {
