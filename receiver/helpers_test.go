@@ -65,7 +65,11 @@ func (rs *routedServer) serve(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(resp.delay):
 		case <-r.Context().Done():
-			return
+			// The client gave up. Returning would answer its request with
+			// an empty 200, which a transport racing its own cancellation
+			// can still hand back as the response; abort the connection
+			// instead, as a server that never answered would.
+			panic(http.ErrAbortHandler)
 		}
 	}
 	for k, vs := range resp.header {
