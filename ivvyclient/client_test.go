@@ -120,6 +120,7 @@ func TestCallHonoursContext(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
+			panic(http.ErrAbortHandler) // not an empty 200 the client might still read
 		case <-release:
 		}
 	}))

@@ -75,6 +75,7 @@ func (r *fairReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		r.held.Add(1)
 		select { // never answer: the sender's timeout ends the request
 		case <-req.Context().Done():
+			panic(http.ErrAbortHandler) // not an empty 200 the sender might still read
 		case <-r.quit:
 		}
 		return

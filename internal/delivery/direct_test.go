@@ -144,6 +144,7 @@ func blockingReceiver(t *testing.T) (url string, started <-chan struct{}, unbloc
 		case <-unblock:
 			w.WriteHeader(http.StatusOK)
 		case <-r.Context().Done():
+			panic(http.ErrAbortHandler) // not an empty 200 the client might still read
 		case <-quit:
 		}
 	}))

@@ -238,7 +238,8 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	select {
 	case <-time.After(r.delay):
 		w.WriteHeader(code)
-	case <-req.Context().Done(): // the sender gave up
+	case <-req.Context().Done(): // the sender gave up: no answer at all
+		panic(http.ErrAbortHandler)
 	}
 }
 
