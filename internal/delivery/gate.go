@@ -173,12 +173,7 @@ func (g *LocalGate) Acquire(ctx context.Context, sub, d int64, maxInFlight, perS
 	return release, wait, ok, nil
 }
 
-func (g *LocalGate) now() time.Time {
-	if g.Now != nil {
-		return g.Now()
-	}
-	return time.Now()
-}
+func (g *LocalGate) now() time.Time { return clockNow(g.Now) }
 
 // acquire takes a slot, refuses with a wait, or queues d and returns the
 // channel its slot will come on.

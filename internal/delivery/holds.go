@@ -20,15 +20,6 @@ const HoldReleaseInterval = 5 * time.Second
 // holdReleaseBatch is how many holds one transaction hands over.
 const holdReleaseBatch = 1000
 
-// releaseHoldsJob runs jobs.ReleaseHolds every HoldReleaseInterval, and
-// once at start.
-func releaseHoldsJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(HoldReleaseInterval),
-		func() (river.JobArgs, *river.InsertOpts) {
-			return jobs.ReleaseHolds{}, &river.InsertOpts{Queue: jobs.QueueMaintenance}
-		}, &river.PeriodicJobOpts{RunOnStart: true})
-}
-
 // ReleaseHoldsWorker hands to the queue every delivery whose hold for a
 // direct send has ended: its node died, or could not record the attempt.
 type ReleaseHoldsWorker struct {
@@ -41,10 +32,7 @@ type ReleaseHoldsWorker struct {
 
 // Work implements river.Worker.
 func (w *ReleaseHoldsWorker) Work(ctx context.Context, _ *river.Job[jobs.ReleaseHolds]) error {
-	now := time.Now()
-	if w.Now != nil {
-		now = w.Now()
-	}
+	now := clockNow(w.Now)
 	total := 0
 	for {
 		n, err := w.Store.DeliveryReleaseExpiredHolds(ctx, now, holdReleaseBatch)

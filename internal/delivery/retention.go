@@ -11,14 +11,6 @@ import (
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
 )
 
-// retentionJob runs jobs.Retention every interval, and once at start.
-func retentionJob(interval time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(interval),
-		func() (river.JobArgs, *river.InsertOpts) {
-			return jobs.Retention{}, &river.InsertOpts{Queue: jobs.QueueMaintenance}
-		}, &river.PeriodicJobOpts{RunOnStart: true})
-}
-
 // RetentionWorker deletes attempts older than the retention period and
 // confirmation tokens that have expired.
 type RetentionWorker struct {
@@ -32,10 +24,7 @@ type RetentionWorker struct {
 
 // Work implements river.Worker.
 func (w *RetentionWorker) Work(ctx context.Context, _ *river.Job[jobs.Retention]) error {
-	now := time.Now()
-	if w.Now != nil {
-		now = w.Now()
-	}
+	now := clockNow(w.Now)
 	attempts, err := w.Store.AttemptDeleteBefore(ctx, now.Add(-w.Retention))
 	if err != nil {
 		return err

@@ -202,10 +202,13 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 			// Retention is periodic and never urgent: River's default polling.
 			jobs.QueueMaintenance: {MaxWorkers: 1, FetchPollInterval: time.Second, FetchCooldown: 100 * time.Millisecond},
 		},
-		Workers:      workers,
-		PeriodicJobs: []*river.PeriodicJob{retentionJob(cfg.RetentionInterval), releaseHoldsJob()},
-		MaxAttempts:  infraMaxAttempts,
-		JobTimeout:   cfg.RequestTimeout + jobTimeoutMargin,
+		Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{
+			maintenanceJob(cfg.RetentionInterval, jobs.Retention{}),
+			maintenanceJob(HoldReleaseInterval, jobs.ReleaseHolds{}),
+		},
+		MaxAttempts: infraMaxAttempts,
+		JobTimeout:  cfg.RequestTimeout + jobTimeoutMargin,
 		// A job still "running" after this belonged to a node that died:
 		// another node (or this one, restarted) takes it over.
 		RescueStuckJobsAfter: cfg.RequestTimeout + jobTimeoutMargin + rescueMargin,
