@@ -114,6 +114,9 @@ func WriteText(w io.Writer, res *Result) error {
 			row("delivered / ceiling", "%.2f (sustained %.2f)", res.DeliveredOverCeiling, res.SustainedOverCeiling)
 		}
 		row("signing share of CPU", "%.0f %% (2 signatures × events × CPU per signature / CPU)", res.SigningShare*100)
+		if res.SigningShare > 1 {
+			row("", "← over 100 %%: the load's signatures cost less than the ceiling's, so the machine signed faster during the load than when the ceiling was measured, and the ratios read high")
+		}
 	}
 	if b := res.Backlog; b != nil {
 		row("backlog", "%s deliveries pending after publishing, %s after a %.0f s hold", groupInt(b.Pending), groupInt(b.PendingAfterHold), b.HoldSeconds)

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -47,6 +48,34 @@ func TestApplyCeilings(t *testing.T) {
 			} else {
 				require.NotContains(t, out.String(), "speed changed")
 			}
+		})
+	}
+}
+
+// TestReportSigningShareOverOne: a run whose CPU per event is less than its
+// two signatures at the ceiling's price cannot be measured right; the
+// report says that the ratios read high.
+func TestReportSigningShareOverOne(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cpu   float64 // seconds for 1,000 events at 1 ms per signature
+		warns bool
+	}{
+		{name: "signing most of the CPU", cpu: 2.2},
+		{name: "less CPU than the signatures alone", cpu: 1.9, warns: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := &Result{
+				Ceiling:         &Ceiling{EventsPerSec: 1000, CPUPerSignatureMs: 1},
+				CeilingAfter:    &Ceiling{EventsPerSec: 1000, CPUPerSignatureMs: 1},
+				Delivered:       1000,
+				DeliveredPerSec: 900, SustainedPerSec: 900,
+				CPU: CPU{UserSeconds: tc.cpu},
+			}
+			res.applyCeilings()
+			var out bytes.Buffer
+			require.NoError(t, WriteText(&out, res))
+			require.Equal(t, tc.warns, strings.Contains(out.String(), "over 100 %: the load's signatures cost less"), out.String())
 		})
 	}
 }
