@@ -11,8 +11,9 @@
 //
 // The references are ../shared/SNS.md (§1 bodies, §2 string to sign, §3.2
 // headers, §5.2 XML, §8.6 sender rules) and the five genuine AWS-signed
-// messages in ../shared/fixtures/aws-sns, which MarshalSNS re-renders byte
-// for byte and whose signatures verify over StringToSign.
+// messages in ../shared/fixtures/aws-sns (copied byte for byte to
+// testdata/fixtures), which MarshalSNS re-renders byte for byte and whose
+// signatures verify over StringToSign.
 //
 // A typical sender:
 //
