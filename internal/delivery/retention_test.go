@@ -19,7 +19,7 @@ func TestRetentionDeletesOldAttemptsAndExpiredTokens(t *testing.T) {
 	d := e.enqueue(t, sub, sns.TypeNotification, notificationBody)
 	for _, age := range []time.Duration{31 * 24 * time.Hour, 29 * 24 * time.Hour} {
 		at := now.Add(-age)
-		_, err := e.st.DeliveryRecordAttempt(e.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryPending, At: at,
+		err := e.st.DeliveryRecordAttempt(e.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryPending, At: at,
 			Attempt: &store.Attempt{StartedAt: at, Outcome: "retry"}})
 		require.NoError(t, err)
 	}

@@ -269,7 +269,7 @@ func (w *Worker) record(ctx context.Context, p store.DeliveryAttemptParams) erro
 	if p.At.IsZero() {
 		p.At = w.cfg.Now()
 	}
-	if _, err := w.store.DeliveryRecordAttempt(rctx, p); err != nil {
+	if err := w.store.DeliveryRecordAttempt(rctx, p); err != nil {
 		return fmt.Errorf("delivery %d: record %s: %w", p.ID, p.Status, err)
 	}
 	return nil

@@ -48,7 +48,7 @@ func TestWorkerRerunOfFinishedDeliverySendsNothing(t *testing.T) {
 		e := newEnv(t)
 		rcv := newReceiver(t, 200)
 		d := e.enqueue(t, e.subscribe(t, rcv.URL, store.SubscriptionConfirmed), sns.TypeNotification, notificationBody)
-		_, err := e.st.DeliveryRecordAttempt(e.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: status, At: time.Now()})
+		err := e.st.DeliveryRecordAttempt(e.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: status, At: time.Now()})
 		require.NoError(t, err)
 		require.NoError(t, e.worker(allowLocal, fixedPlan{}).Work(e.ctx, deliverJob(d.ID)))
 		require.Empty(t, rcv.requests(), status)

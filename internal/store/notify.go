@@ -319,9 +319,11 @@ type NotifyQueries interface {
 	// DeliveryGet returns a delivery, or ErrNotFound.
 	DeliveryGet(ctx context.Context, id int64) (*Delivery, error)
 	// DeliveryRecordAttempt sets the delivery's new status and, when the
-	// params carry an attempt, counts and logs it, atomically. It returns
-	// the delivery without its body (BodySize is set).
-	DeliveryRecordAttempt(ctx context.Context, p DeliveryAttemptParams) (*Delivery, error)
+	// params carry an attempt, counts and logs it, atomically;
+	// ErrNotFound if there is no such delivery. It returns nothing else:
+	// every delivery's attempt is recorded, and reading the row back
+	// would cost each of them for the callers that want it (DeliveryGet).
+	DeliveryRecordAttempt(ctx context.Context, p DeliveryAttemptParams) error
 	// DeliveryList returns deliveries matching the filter, newest first,
 	// without their bodies.
 	DeliveryList(ctx context.Context, p DeliveryListParams) ([]*Delivery, error)

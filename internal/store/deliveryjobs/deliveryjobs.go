@@ -91,7 +91,18 @@ func Settle[TTx any](ctx context.Context, c *river.Client[TTx], tx TTx, exec Exe
 	if err != nil {
 		return false, fmt.Errorf("lift hold of delivery %d: %w", p.ID, err)
 	}
-	if n == 0 || p.Status != store.DeliveryPending {
+	if n == 0 {
+		return false, nil
+	}
+	return Lifted(ctx, c, tx, exec, p)
+}
+
+// Lifted is Settle after the hold was lifted, for a backend that lifts it
+// in the statement that records the attempt: when the delivery stays
+// pending, it enqueues the next attempt due at p.RetryAt. It reports
+// whether it enqueued a job.
+func Lifted[TTx any](ctx context.Context, c *river.Client[TTx], tx TTx, exec Exec, p store.DeliveryAttemptParams) (bool, error) {
+	if p.Status != store.DeliveryPending {
 		return false, nil
 	}
 	opts := &river.InsertOpts{Queue: jobs.QueueDeliveries, ScheduledAt: p.RetryAt}

@@ -142,9 +142,8 @@ func (q queries) DeliveryGet(ctx context.Context, id int64) (*store.Delivery, er
 }
 
 // DeliveryRecordAttempt logs an attempt (if any) and sets the new status.
-func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) (*store.Delivery, error) {
-	var d *store.Delivery
-	err := q.withTx(ctx, func(tx pgx.Tx) error {
+func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) error {
+	return q.withTx(ctx, func(tx pgx.Tx) error {
 		counted := 0
 		if p.Attempt != nil {
 			counted = 1
@@ -164,16 +163,17 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 		if p.Error != "" {
 			lastErr = &p.Error
 		}
-		row := tx.QueryRow(ctx, `UPDATE deliveries SET attempts = attempts + $1, status = $2,
-			last_error = COALESCE($3, last_error), completed_at = $4, dead_at = $5 WHERE id = $6 RETURNING `+deliveryListColumns,
+		tag, err := tx.Exec(ctx, `UPDATE deliveries SET attempts = attempts + $1, status = $2,
+			last_error = COALESCE($3, last_error), completed_at = $4, dead_at = $5 WHERE id = $6`,
 			counted, p.Status, lastErr, completed, dead, p.ID)
-		var err error
-		if d, err = scanDelivery(row); err != nil {
+		if err == nil && tag.RowsAffected() == 0 {
+			err = store.ErrNotFound
+		}
+		if err != nil {
 			return fmt.Errorf("postgres: record attempt of delivery %d: %w", p.ID, translate(err))
 		}
 		return q.settleHeld(ctx, tx, p)
 	})
-	return d, err
 }
 
 // settleHeld lifts a direct send's hold in tx (deliveryjobs.Settle).

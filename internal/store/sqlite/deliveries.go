@@ -97,22 +97,37 @@ func (q queries) insertDelivery(ctx context.Context, p store.DeliveryCreateParam
 }
 
 // insertDeliveryRow inserts a pending delivery row, held until
-// p.HoldUntil if set, without its job.
+// p.HoldUntil if set, without its job. Only the new row's ID is read
+// back: the rest is what was written, and reading the body back would
+// copy it for nothing.
 func insertDeliveryRow(ctx context.Context, tx *sql.Tx, p store.DeliveryCreateParams, redrivenFrom *int64) (*store.Delivery, error) {
 	var heldUntil *int64
 	if !p.HoldUntil.IsZero() {
 		us := micros(p.HoldUntil)
 		heldUntil = &us
 	}
-	row := tx.QueryRowContext(ctx, `INSERT INTO deliveries
+	created := micros(p.CreatedAt)
+	d := &store.Delivery{SubscriptionID: p.SubscriptionID, EventID: copyID(p.EventID), MessageID: p.MessageID,
+		MessageType: p.MessageType, Body: p.Body, BodySize: len(p.Body), Status: store.DeliveryPending,
+		CreatedAt: fromMicros(created), RedrivenFrom: copyID(redrivenFrom)}
+	err := tx.QueryRowContext(ctx, `INSERT INTO deliveries
 		(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from, held_until)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+deliveryColumns,
-		p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, micros(p.CreatedAt), redrivenFrom, heldUntil)
-	d, err := scanDelivery(row)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		p.SubscriptionID, p.EventID, p.MessageID, p.MessageType, p.Body, store.DeliveryPending, created, redrivenFrom, heldUntil).Scan(&d.ID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: create delivery: %w", translate(err))
 	}
 	return d, nil
+}
+
+// copyID returns a copy of an optional ID, so that a returned row shares
+// nothing with its caller's parameters.
+func copyID(id *int64) *int64 {
+	if id == nil {
+		return nil
+	}
+	v := *id
+	return &v
 }
 
 // DeliveryGet returns a delivery.
@@ -124,28 +139,25 @@ func (q queries) DeliveryGet(ctx context.Context, id int64) (*store.Delivery, er
 	return d, nil
 }
 
-// DeliveryRecordAttempt logs an attempt (if any) and sets the new status.
-func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) (*store.Delivery, error) {
-	var d *store.Delivery
-	err := q.withTx(ctx, func(tx *sql.Tx) (err error) {
-		if d, err = recordAttempt(ctx, tx, p); err != nil {
+// DeliveryRecordAttempt logs an attempt (if any) and sets the new status,
+// lifting a direct send's hold in the same statement.
+func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) error {
+	return q.withTx(ctx, func(tx *sql.Tx) error {
+		lifted, err := recordAttempt(ctx, tx, p)
+		if err != nil || !lifted {
 			return err
 		}
-		return q.settleHeld(ctx, tx, p)
+		return q.afterSettle(deliveryjobs.Lifted(ctx, q.jobs, tx, txExec(tx), p))
 	})
-	return d, err
 }
 
 // settleHeld lifts a direct send's hold in tx (deliveryjobs.Settle).
 func (q queries) settleHeld(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) error {
-	exec := func(ctx context.Context, query string, id int64) (int64, error) {
-		res, err := tx.ExecContext(ctx, query, id)
-		if err != nil {
-			return 0, err
-		}
-		return res.RowsAffected()
-	}
-	enqueued, err := deliveryjobs.Settle(ctx, q.jobs, tx, exec, p)
+	return q.afterSettle(deliveryjobs.Settle(ctx, q.jobs, tx, txExec(tx), p))
+}
+
+// afterSettle notes a job that settling a hold enqueued.
+func (q queries) afterSettle(enqueued bool, err error) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
@@ -153,6 +165,17 @@ func (q queries) settleHeld(ctx context.Context, tx *sql.Tx, p store.DeliveryAtt
 		q.db.jobsEnqueued.Store(true)
 	}
 	return nil
+}
+
+// txExec runs deliveryjobs' statements in tx.
+func txExec(tx *sql.Tx) deliveryjobs.Exec {
+	return func(ctx context.Context, query string, id int64) (int64, error) {
+		res, err := tx.ExecContext(ctx, query, id)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
 }
 
 // DeliveryReleaseHeld hands a held delivery to the queue, due at at.
@@ -209,13 +232,15 @@ func pendingIDs(rows *sql.Rows) ([]int64, int, error) {
 	return ids, n, rows.Err()
 }
 
-// recordAttempt is DeliveryRecordAttempt in tx.
-func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) (*store.Delivery, error) {
+// recordAttempt is DeliveryRecordAttempt in tx, but for the retry's job:
+// it reports whether it lifted the delivery's hold (p.Held, and the hold
+// not yet handed to the queue), in which case the caller enqueues it.
+func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) (lifted bool, err error) {
 	counted := 0
 	if p.Attempt != nil {
 		counted = 1
 		if err := insertAttempt(ctx, tx, p); err != nil {
-			return nil, err
+			return false, err
 		}
 	}
 	var completed, dead *int64
@@ -230,14 +255,37 @@ func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParam
 	if p.Error != "" {
 		lastErr = &p.Error
 	}
-	row := tx.QueryRowContext(ctx, `UPDATE deliveries SET attempts = attempts + ?, status = ?,
-		last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ? WHERE id = ? RETURNING `+deliveryListColumns,
-		counted, p.Status, lastErr, completed, dead, p.ID)
-	d, err := scanDelivery(row)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: record attempt of delivery %d: %w", p.ID, translate(err))
+	const set = `UPDATE deliveries SET attempts = attempts + ?, status = ?,
+		last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ?`
+	args := []any{counted, p.Status, lastErr, completed, dead, p.ID}
+	if p.Held {
+		n, err := execCount(ctx, tx, set+`, held_until = NULL WHERE id = ? AND held_until IS NOT NULL`, args...)
+		if err != nil || n == 1 {
+			return n == 1, recordErr(p.ID, err)
+		}
 	}
-	return d, nil
+	n, err := execCount(ctx, tx, set+` WHERE id = ?`, args...)
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
+	return false, recordErr(p.ID, err)
+}
+
+// execCount runs a statement in tx and returns how many rows it changed.
+func execCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// recordErr says which delivery's record failed, or is nil.
+func recordErr(id int64, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("sqlite: record attempt of delivery %d: %w", id, translate(err))
 }
 
 // insertAttempt adds one row to the attempt log; the attempt's number is

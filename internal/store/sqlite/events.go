@@ -26,15 +26,21 @@ func scanEvent(s scanner) (*store.Event, error) {
 	return &e, nil
 }
 
-// EventCreate stores an event.
+// EventCreate stores an event. Only the new row's ID is read back: the
+// rest is what was written.
 func (q queries) EventCreate(ctx context.Context, p store.EventCreateParams) (*store.Event, error) {
-	e, err := returning(ctx, q, scanEvent, `INSERT INTO events
+	created := micros(p.CreatedAt)
+	e := &store.Event{AccountID: p.AccountID, TxnID: p.TxnID, Subject: p.Subject, Body: p.Body,
+		SourceType: p.SourceType, SourceInfo: copyString(p.SourceInfo), Messages: p.Messages, Deliveries: p.Deliveries,
+		CreatedAt: fromMicros(created)}
+	id, err := returning(ctx, q, scanID, `INSERT INTO events
 		(account_id, txn_id, subject, body, source_type, source_info, messages, deliveries, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+eventColumns,
-		p.AccountID, p.TxnID, p.Subject, p.Body, p.SourceType, p.SourceInfo, p.Messages, p.Deliveries, micros(p.CreatedAt))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		p.AccountID, p.TxnID, p.Subject, p.Body, p.SourceType, p.SourceInfo, p.Messages, p.Deliveries, created)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: create event: %w", translate(err))
 	}
+	e.ID = id
 	return e, nil
 }
 
@@ -74,6 +80,22 @@ func (q queries) EventTxnIDsTaken(ctx context.Context, accountID int64, txnIDs [
 		taken[id] = true
 	}
 	return taken, nil
+}
+
+// scanID scans a row of one integer column.
+func scanID(s scanner) (int64, error) {
+	var id int64
+	err := s.Scan(&id)
+	return id, err
+}
+
+// copyString returns a copy of an optional string.
+func copyString(v *string) *string {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
 }
 
 // scanString scans a row of one text column.

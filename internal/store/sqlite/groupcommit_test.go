@@ -73,7 +73,7 @@ func TestGroupCommitSharesCommits(t *testing.T) {
 			if i < n {
 				id = ds[i].ID
 			}
-			_, errs[i] = s.DeliveryRecordAttempt(ctx, delivered(id))
+			errs[i] = s.DeliveryRecordAttempt(ctx, delivered(id))
 		})
 	}
 	time.Sleep(200 * time.Millisecond) // let every record queue behind the held writer
@@ -107,7 +107,7 @@ func TestGroupCommitFailedRecordLeavesNoTrace(t *testing.T) {
 	require.NoError(t, err)
 	p := delivered(ds[0].ID)
 	p.Error = "boom"
-	_, err = s.DeliveryRecordAttempt(ctx, p)
+	err = s.DeliveryRecordAttempt(ctx, p)
 	require.ErrorContains(t, err, "boom")
 	got, err := s.DeliveryGet(ctx, ds[0].ID)
 	require.NoError(t, err)
@@ -117,7 +117,7 @@ func TestGroupCommitFailedRecordLeavesNoTrace(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, attempts, "the attempt row went with the savepoint")
 
-	_, err = s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
+	err = s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
 	require.NoError(t, err, "the store records on after a failed record")
 }
 
@@ -128,7 +128,7 @@ func TestGroupCommitPanicReachesCaller(t *testing.T) {
 	ctx := context.Background()
 	require.PanicsWithValue(t, "boom", func() {
 		_ = s.InTx(ctx, func(q store.Queries) error {
-			_, err := q.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
+			err := q.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
 			require.NoError(t, err)
 			panic("boom")
 		})
@@ -136,7 +136,7 @@ func TestGroupCommitPanicReachesCaller(t *testing.T) {
 	got, err := s.DeliveryGet(ctx, ds[0].ID)
 	require.NoError(t, err)
 	require.Equal(t, store.DeliveryPending, got.Status, "the panicking transaction's write is rolled back")
-	_, err = s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
+	err = s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
 	require.NoError(t, err, "the committer lives on")
 }
 
@@ -152,13 +152,13 @@ func TestGroupCommitCancelledCallerSparesOthers(t *testing.T) {
 	go func() {
 		errs <- s.InTx(cctx, func(q store.Queries) error {
 			cancel()
-			_, err := q.DeliveryRecordAttempt(cctx, delivered(ds[0].ID))
+			err := q.DeliveryRecordAttempt(cctx, delivered(ds[0].ID))
 			return err
 		})
 	}()
 	time.Sleep(100 * time.Millisecond)
 	go func() {
-		_, err := s.DeliveryRecordAttempt(ctx, delivered(ds[1].ID))
+		err := s.DeliveryRecordAttempt(ctx, delivered(ds[1].ID))
 		errs <- err
 	}()
 	time.Sleep(100 * time.Millisecond)
@@ -177,6 +177,6 @@ func TestGroupCommitCancelledCallerSparesOthers(t *testing.T) {
 func TestGroupCommitAfterClose(t *testing.T) {
 	s, ds := pendingDeliveries(t, 1)
 	require.NoError(t, s.Close())
-	_, err := s.DeliveryRecordAttempt(context.Background(), delivered(ds[0].ID))
+	err := s.DeliveryRecordAttempt(context.Background(), delivered(ds[0].ID))
 	require.Error(t, err)
 }

@@ -36,7 +36,7 @@ func TestOnJobsCommitted(t *testing.T) {
 	require.EqualValues(t, 1, calls.Load(), "one call for one commit")
 	require.Equal(t, 3, <-visible, "the call comes after the commit")
 
-	_, err = s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
+	err = s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID))
 	require.NoError(t, err)
 	require.EqualValues(t, 1, calls.Load(), "a commit without jobs is not announced")
 

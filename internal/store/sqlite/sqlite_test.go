@@ -198,7 +198,7 @@ func TestReleaseOrphanedHolds(t *testing.T) {
 	require.NoError(t, err)
 	held, retried := ds[:2], ds[2]
 	retryAt := time.Now().Add(time.Hour)
-	_, err = s.DeliveryRecordAttempt(ctx, store.DeliveryAttemptParams{ID: retried.ID, Status: store.DeliveryPending, At: time.Now(),
+	err = s.DeliveryRecordAttempt(ctx, store.DeliveryAttemptParams{ID: retried.ID, Status: store.DeliveryPending, At: time.Now(),
 		Held: true, RetryAt: retryAt})
 	require.NoError(t, err)
 	jobs := func(d *store.Delivery) []storetest.Job { return sqliteJobs{}.ForDelivery(t, s, d.ID) }

@@ -178,7 +178,7 @@ func BenchmarkDeliveryRecordAttempt(b *testing.B) {
 	cpu := cpuTime()
 	for b.Loop() {
 		now := time.Now()
-		_, err := st.DeliveryRecordAttempt(ctx, store.DeliveryAttemptParams{
+		err := st.DeliveryRecordAttempt(ctx, store.DeliveryAttemptParams{
 			ID: ids[i%pool], Status: store.DeliveryDelivered, At: now,
 			Attempt: &store.Attempt{StartedAt: now, Duration: 300 * time.Microsecond, StatusCode: 200, Outcome: "delivered"},
 		})
@@ -303,7 +303,7 @@ func BenchmarkDirectSendRows(b *testing.B) {
 		err = st.InTx(ctx, func(q store.Queries) error {
 			for _, d := range ds {
 				now := time.Now()
-				if _, err := q.DeliveryRecordAttempt(ctx, store.DeliveryAttemptParams{
+				if err := q.DeliveryRecordAttempt(ctx, store.DeliveryAttemptParams{
 					ID: d.ID, Status: store.DeliveryDelivered, At: now, Held: true,
 					Attempt: &store.Attempt{StartedAt: now, Duration: 300 * time.Microsecond, StatusCode: 200, Outcome: "delivered"},
 				}); err != nil {

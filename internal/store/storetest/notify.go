@@ -40,12 +40,24 @@ func (f *notifyFixture) subscribe(t *testing.T, arn, url string) *store.Subscrip
 	return sub
 }
 
+// recordGet records an attempt and returns the delivery as stored after it.
+func (f *notifyFixture) recordGet(t *testing.T, p store.DeliveryAttemptParams) *store.Delivery {
+	t.Helper()
+	require.NoError(t, f.s.DeliveryRecordAttempt(f.ctx, p))
+	d, err := f.s.DeliveryGet(f.ctx, p.ID)
+	require.NoError(t, err)
+	return d
+}
+
 // deliver creates a pending delivery to sub.
 func (f *notifyFixture) deliver(t *testing.T, sub *store.Subscription) *store.Delivery {
 	t.Helper()
 	d, err := f.s.DeliveryCreate(f.ctx, store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: "m1",
 		MessageType: "Notification", Body: []byte("{}"), CreatedAt: baseTime})
 	require.NoError(t, err)
+	got, err := f.s.DeliveryGet(f.ctx, d.ID)
+	require.NoError(t, err)
+	require.Equal(t, got, d, "the returned row is the stored one")
 	return d
 }
 
@@ -249,28 +261,20 @@ func testEventsAndDeliveries(t *testing.T, newStore NewStore) {
 		require.Equal(t, store.DeliveryPending, d.Status)
 		require.Nil(t, d.EventID)
 
-		d, err = f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryPending, Error: "HTTP 500", At: baseTime,
+		d = f.recordGet(t, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryPending, Error: "HTTP 500", At: baseTime,
 			Attempt: &store.Attempt{StartedAt: baseTime, Duration: 1500 * time.Microsecond, StatusCode: 500, Outcome: "retry", Error: "HTTP 500", ResponseExcerpt: []byte("oops")}})
-		require.NoError(t, err)
 		require.Equal(t, 1, d.Attempts)
 		require.Equal(t, "HTTP 500", d.LastError)
 		require.Nil(t, d.CompletedAt)
 
-		d, err = f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryDelivered, At: baseTime,
+		d = f.recordGet(t, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryDelivered, At: baseTime,
 			Attempt: &store.Attempt{StartedAt: baseTime.Add(time.Second), Duration: time.Millisecond, StatusCode: 200, Outcome: "delivered"}})
-		require.NoError(t, err)
 		require.Equal(t, 2, d.Attempts)
 		require.Equal(t, store.DeliveryDelivered, d.Status)
 		require.NotNil(t, d.CompletedAt)
 		require.Equal(t, "HTTP 500", d.LastError, "the last error is kept for the record")
 
-		require.Nil(t, d.Body, "the record returns the delivery without its body")
-		require.Equal(t, 2, d.BodySize)
-		got, err := f.s.DeliveryGet(f.ctx, d.ID)
-		require.NoError(t, err)
-		require.Equal(t, []byte("{}"), got.Body)
-		got.Body = nil
-		require.Equal(t, d, got)
+		require.Equal(t, []byte("{}"), d.Body, "the body is the one created")
 
 		attempts, err := f.s.DeliveryAttemptList(f.ctx, d.ID)
 		require.NoError(t, err)
@@ -287,10 +291,24 @@ func testEventsAndDeliveries(t *testing.T, newStore NewStore) {
 	t.Run("CancelWithoutAttemptIsNotCounted", func(t *testing.T) {
 		f := newNotifyFixture(t, newStore)
 		d := f.deliver(t, f.subscribe(t, "arn:s1", "https://a.example/hook"))
-		d, err := f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryCancelled, At: baseTime})
-		require.NoError(t, err)
+		d = f.recordGet(t, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryCancelled, At: baseTime})
 		require.Zero(t, d.Attempts)
 		require.NotNil(t, d.CompletedAt)
+	})
+	t.Run("RecordOfMissingDeliveryChangesNothing", func(t *testing.T) {
+		f := newNotifyFixture(t, newStore)
+		d := f.deliver(t, f.subscribe(t, "arn:s1", "https://a.example/hook"))
+		for _, held := range []bool{false, true} {
+			err := f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID + 1000, Status: store.DeliveryDelivered, At: baseTime,
+				Attempt: &store.Attempt{StartedAt: baseTime, StatusCode: 200, Outcome: "delivered"}, Held: held})
+			require.ErrorIs(t, err, store.ErrNotFound, "held: %v", held)
+		}
+		attempts, err := f.s.DeliveryAttemptList(f.ctx, d.ID+1000)
+		require.NoError(t, err)
+		require.Empty(t, attempts)
+		got, err := f.s.DeliveryGet(f.ctx, d.ID)
+		require.NoError(t, err)
+		require.Equal(t, d, got, "another delivery is left alone")
 	})
 	t.Run("DeadLetterAndRedrive", func(t *testing.T) {
 		f := newNotifyFixture(t, newStore)
@@ -299,9 +317,8 @@ func testEventsAndDeliveries(t *testing.T, newStore NewStore) {
 		_, err := f.s.DeliveryRedrive(f.ctx, d.ID, baseTime)
 		require.ErrorIs(t, err, store.ErrConflict, "only dead letters are redriven")
 
-		dead, err := f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryDead, Error: "HTTP 404", At: baseTime,
+		dead := f.recordGet(t, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryDead, Error: "HTTP 404", At: baseTime,
 			Attempt: &store.Attempt{StartedAt: baseTime, StatusCode: 404, Outcome: "fail", Error: "HTTP 404"}})
-		require.NoError(t, err)
 		require.Equal(t, store.DeliveryDead, dead.Status)
 		require.NotNil(t, dead.DeadAt)
 		require.Nil(t, dead.CompletedAt)
@@ -336,7 +353,7 @@ func testEventsAndDeliveries(t *testing.T, newStore NewStore) {
 		for _, sub := range []*store.Subscription{s1, s2, s1} {
 			ids = append(ids, f.deliver(t, sub).ID)
 		}
-		_, err := f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: ids[0], Status: store.DeliveryDead, At: baseTime})
+		err := f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: ids[0], Status: store.DeliveryDead, At: baseTime})
 		require.NoError(t, err)
 
 		all, err := f.s.DeliveryList(f.ctx, store.DeliveryListParams{Limit: 10})
@@ -370,7 +387,7 @@ func testEventsAndDeliveries(t *testing.T, newStore NewStore) {
 		f := newNotifyFixture(t, newStore)
 		d := f.deliver(t, f.subscribe(t, "arn:s1", "https://a.example/hook"))
 		for _, at := range []time.Time{baseTime.Add(-48 * time.Hour), baseTime} {
-			_, err := f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryPending, At: at,
+			err := f.s.DeliveryRecordAttempt(f.ctx, store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryPending, At: at,
 				Attempt: &store.Attempt{StartedAt: at, Outcome: "retry"}})
 			require.NoError(t, err)
 		}
@@ -386,9 +403,15 @@ func testEventsAndDeliveries(t *testing.T, newStore NewStore) {
 		s1 := f.subscribe(t, "arn:s1", "https://a.example/hook")
 		s2 := f.subscribe(t, "arn:s2", "https://b.example/hook")
 		var ps []store.DeliveryCreateParams
+		e, err := f.s.EventCreate(f.ctx, store.EventCreateParams{AccountID: f.acct.ID, TxnID: "t1", Subject: "CompanyAdded",
+			Body: []byte(`{}`), SourceType: 1, Messages: 1, Deliveries: 3, CreatedAt: baseTime})
+		require.NoError(t, err)
 		for i, sub := range []*store.Subscription{s1, s2, s1} {
-			ps = append(ps, store.DeliveryCreateParams{SubscriptionID: sub.ID, MessageID: fmt.Sprint("m", i),
-				MessageType: "Notification", Body: []byte(fmt.Sprint(`{"n":`, i, `}`)), CreatedAt: baseTime})
+			// A time finer than the store keeps: the returned row must
+			// say what was stored, not what was asked.
+			at := baseTime.Add(time.Duration(i)*time.Second + 1500*time.Nanosecond)
+			ps = append(ps, store.DeliveryCreateParams{SubscriptionID: sub.ID, EventID: &e.ID, MessageID: fmt.Sprint("m", i),
+				MessageType: "Notification", Body: []byte(fmt.Sprint(`{"n":`, i, `}`)), CreatedAt: at})
 		}
 		ds, err := f.s.DeliveryCreateMany(f.ctx, ps)
 		require.NoError(t, err)
@@ -400,6 +423,7 @@ func testEventsAndDeliveries(t *testing.T, newStore NewStore) {
 			require.Equal(t, ps[i].MessageID, got.MessageID)
 			require.Equal(t, ps[i].Body, got.Body)
 			require.Equal(t, store.DeliveryPending, got.Status)
+			require.Equal(t, got, d, "the returned row is the stored one")
 		}
 		none, err := f.s.DeliveryCreateMany(f.ctx, nil)
 		require.NoError(t, err)
