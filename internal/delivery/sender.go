@@ -105,7 +105,10 @@ func NewSender(policy webhookurl.Policy, timeout time.Duration) *Sender {
 		base = dt.Clone()
 		// The attempt's own deadline governs, not the policy's 15 s default.
 		base.ResponseHeaderTimeout = timeout
-		base.MaxIdleConnsPerHost = 16
+		// Many subscriptions may share a receiver's host: keep as many
+		// of its connections as the pool holds (MaxIdleConns), rather
+		// than dial, and close again, all but a few of a burst's.
+		base.MaxIdleConnsPerHost = base.MaxIdleConns
 		// HTTP/1.1 only, as SNS sends.
 		base.ForceAttemptHTTP2 = false
 		base.Protocols = new(http.Protocols)

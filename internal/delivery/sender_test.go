@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -264,4 +265,46 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestSenderKeepsConnectionsOfABurst sends two bursts of concurrent
+// deliveries to one host: the second must reuse the first's connections.
+// Many subscriptions often share a receiver's host (one integrator's
+// endpoint for many accounts), and a connection dialled, accepted and
+// closed for every delivery beyond a small idle pool costs both ends.
+func TestSenderKeepsConnectionsOfABurst(t *testing.T) {
+	t.Parallel()
+	const burst = 48
+	var conns atomic.Int64
+	var release atomic.Pointer[chan struct{}]
+	var arrived sync.WaitGroup
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wait := *release.Load()
+		arrived.Done()
+		<-wait // hold every request until the whole burst is in flight
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	s := NewSender(allowLocal, 0)
+	for round := range 2 {
+		arrived.Add(burst)
+		wait := make(chan struct{})
+		release.Store(&wait)
+		var done sync.WaitGroup
+		for range burst {
+			done.Go(func() {
+				o := s.Send(context.Background(), Request{URL: srv.URL + "/hook", Body: []byte(`{}`)})
+				require.Equal(t, Delivered, o.Class, o.Err)
+			})
+		}
+		arrived.Wait()
+		close(wait)
+		done.Wait()
+		require.EqualValues(t, burst, conns.Load(), "connections after burst %d", round+1)
+	}
 }
