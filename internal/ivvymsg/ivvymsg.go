@@ -66,7 +66,7 @@ func Sign(m *Message, key *rsa.PrivateKey) error {
 	if key == nil {
 		return errors.New("ivvymsg: nil signing key")
 	}
-	if err := m.checkUTF8(); err != nil {
+	if err := m.CheckUTF8(); err != nil {
 		return err
 	}
 	digest := sha1.Sum([]byte(StringToSign(m)))
@@ -81,7 +81,7 @@ func Sign(m *Message, key *rsa.PrivateKey) error {
 // Marshal returns m as compact JSON, fields in SPEC order, without HTML
 // escaping and with SourceInfo null when nil: the SNS Message string.
 func (m *Message) Marshal() ([]byte, error) {
-	if err := m.checkUTF8(); err != nil {
+	if err := m.CheckUTF8(); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
@@ -93,7 +93,9 @@ func (m *Message) Marshal() ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
 }
 
-func (m *Message) checkUTF8() error {
+// CheckUTF8 returns ErrInvalidUTF8, naming the field, when a string field
+// is not valid UTF-8 (Sign and Marshal refuse such a message).
+func (m *Message) CheckUTF8() error {
 	fields := []struct{ name, v string }{
 		{"TxnId", m.TxnId}, {"Region", m.Region}, {"AccountId", m.AccountId},
 		{"Subject", m.Subject}, {"Body", m.Body}, {"Signature", m.Signature},
@@ -108,6 +110,27 @@ func (m *Message) checkUTF8() error {
 		}
 	}
 	return nil
+}
+
+// maxEscaped is the most bytes JSON encoding writes for one byte of a
+// valid UTF-8 string: a control character becomes "\u00XX".
+const maxEscaped = 6
+
+// maxFixedLen bounds the rest of a marshalled message: the member names,
+// quotes, colons, commas and braces (under 160 bytes), the two integers
+// (20 bytes each at most) and "null".
+const maxFixedLen = 256
+
+// MarshalledLenAtMost returns a bound that len(m.Marshal()) never exceeds,
+// without marshalling: a size limit far above it needs no marshal to be
+// checked. m's strings must be valid UTF-8 (CheckUTF8).
+func (m *Message) MarshalledLenAtMost() int {
+	n := len(m.TxnId) + len(m.Region) + len(m.AccountId) + len(m.Subject) + len(m.Body) +
+		len(m.Signature) + len(m.SigningPublicKeyPath)
+	if m.SourceInfo != nil {
+		n += len(*m.SourceInfo)
+	}
+	return maxEscaped*n + maxFixedLen
 }
 
 // PublicKeyPath returns /accounts/{accountID}/{version}/notifcert.txt, where

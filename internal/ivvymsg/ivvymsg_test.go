@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -237,4 +238,45 @@ func BenchmarkMarshal(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestMarshalledLenAtMost checks the bound against messages built to
+// marshal as long as possible: every byte escaped, the widest integers.
+func TestMarshalledLenAtMost(t *testing.T) {
+	info := strings.Repeat("\u2028", 50)
+	tests := []ivvymsg.Message{
+		{},
+		{SourceInfo: &info},
+		{
+			TxnId: strings.Repeat("\x01", 32), Region: strings.Repeat(`"`, 10), Timestamp: math.MinInt64,
+			AccountId: strings.Repeat("\\", 20), Subject: strings.Repeat("\x1f", 40), Body: strings.Repeat("\x00", 1000),
+			SourceType: math.MinInt, SourceInfo: &info, Signature: strings.Repeat("\u2029", 115),
+			SigningPublicKeyPath: strings.Repeat("\x7f\x0b", 100),
+		},
+	}
+	for i, m := range tests {
+		b, err := m.Marshal()
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(b), m.MarshalledLenAtMost(), "message %d", i)
+	}
+}
+
+func FuzzMarshalledLenAtMost(f *testing.F) {
+	f.Add("txn", "au", int64(1), "1", "CompanyAdded", `{"data":{}}`, 1, `{"key":"k"}`)
+	f.Add("\x00", "\u2028", int64(math.MinInt64), "\\", `"`, "\x1f<>&", 0, "")
+	f.Fuzz(func(t *testing.T, txn, region string, ts int64, account, subject, body string, source int, info string) {
+		m := ivvymsg.Message{TxnId: txn, Region: region, Timestamp: ts, AccountId: account, Subject: subject,
+			Body: body, SourceType: source, Signature: body, SigningPublicKeyPath: region}
+		if info != "" {
+			m.SourceInfo = &info
+		}
+		b, err := m.Marshal()
+		if err != nil {
+			require.ErrorIs(t, err, ivvymsg.ErrInvalidUTF8)
+			require.ErrorIs(t, m.CheckUTF8(), ivvymsg.ErrInvalidUTF8)
+			return
+		}
+		require.NoError(t, m.CheckUTF8())
+		require.LessOrEqual(t, len(b), m.MarshalledLenAtMost())
+	})
 }

@@ -385,6 +385,12 @@ func (s *Service) unsignedMessage(e store.EventCreateParams, path string) *ivvym
 func (s *Service) checkSize(e store.EventCreateParams) error {
 	m := s.unsignedMessage(e, ivvymsg.PublicKeyPath(strconv.FormatInt(e.AccountID, 10), 1<<40))
 	m.Signature = strings.Repeat("A", signatureLength)
+	if err := m.CheckUTF8(); err != nil {
+		return &PublishError{Field: "body", Reason: err.Error()}
+	}
+	if m.MarshalledLenAtMost() <= MaxMessageBytes {
+		return nil // the usual event, far below the limit: no need to marshal it
+	}
 	b, err := m.Marshal()
 	if err != nil {
 		return &PublishError{Field: "body", Reason: err.Error()}

@@ -2,7 +2,9 @@ package notify_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -104,4 +106,38 @@ func TestPublishSingleDuplicate(t *testing.T) {
 	require.True(t, out[0].Duplicate)
 	require.Equal(t, 1, out[0].Deliveries)
 	require.False(t, out[1].Duplicate)
+}
+
+// TestPublishSizeLimit checks SNS's limit on the iVvy message as it will
+// be sent, escaping included: a body that is short but doubles when
+// embedded is refused, a large one that stays under is accepted, and a
+// body with invalid UTF-8 is refused as a body error.
+func TestPublishSizeLimit(t *testing.T) {
+	svc, acct := newService(t, nil)
+	ctx := context.Background()
+	body := func(value string) json.RawMessage {
+		return json.RawMessage(`{"data":{"id":1,"notes":"` + value + `"}}`)
+	}
+	tests := []struct {
+		name string
+		body json.RawMessage
+		ok   bool
+	}{
+		{"large but under the limit", body(strings.Repeat("a", 200_000)), true},
+		{"raw size under, escaped size over", body(strings.Repeat(`\"`, 70_000)), false}, // 140 KB, 280 KB embedded
+		{"over the limit", body(strings.Repeat("a", notify.MaxMessageBytes)), false},
+		{"invalid UTF-8", body("a\xffb"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := svc.Publish(ctx, acct, []notify.Event{{Subject: "CompanyAdded", Body: tt.body}})
+			if tt.ok {
+				require.NoError(t, err)
+				return
+			}
+			var pe *notify.PublishError
+			require.ErrorAs(t, err, &pe)
+			require.Equal(t, "body", pe.Field, pe.Reason)
+		})
+	}
 }
