@@ -140,9 +140,11 @@ func (q queries) DeliveryGet(ctx context.Context, id int64) (*store.Delivery, er
 }
 
 // DeliveryRecordAttempt logs an attempt (if any) and sets the new status,
-// lifting a direct send's hold in the same statement.
+// lifting a direct send's hold in the same statement. Outside a
+// transaction the record may wait a few milliseconds for others to share
+// its commit (groupCommitter.runGathered).
 func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) error {
-	return q.withTx(ctx, func(tx *sql.Tx) error {
+	return q.withGatheredTx(ctx, func(tx *sql.Tx) error {
 		lifted, err := recordAttempt(ctx, tx, p)
 		if err != nil || !lifted {
 			return err
@@ -424,4 +426,13 @@ func (q queries) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fn(tx)
 	}
 	return q.db.group.run(ctx, fn)
+}
+
+// withGatheredTx is withTx for a transaction that may wait for others to
+// share its commit.
+func (q queries) withGatheredTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if tx, ok := q.ex.(*sql.Tx); ok {
+		return fn(tx)
+	}
+	return q.db.group.runGathered(ctx, fn)
 }

@@ -6,10 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // maxGroup bounds how many transactions one commit carries.
 const maxGroup = 128
+
+// gatherWait is how long a group made only of transactions that may wait
+// (an attempt's record: the receiver has its delivery, and nobody is
+// answered from the record) waits for more before it begins. Each commit
+// syncs the log and writes every page it changed, so records that would
+// have been committed one by one at a few hundred a second share both. A
+// transaction that may not wait (a publish, whose caller is waiting for
+// its 202) ends the wait at once and joins the group.
+const gatherWait = 5 * time.Millisecond
 
 // errStoreClosed answers transactions that arrive after Close.
 var errStoreClosed = errors.New("sqlite: store closed")
@@ -19,6 +29,9 @@ type txReq struct {
 	ctx context.Context
 	fn  func(tx *sql.Tx) error
 	err error
+	// gather says the transaction may wait up to gatherWait for others
+	// to share its commit.
+	gather bool
 	// panicked holds what fn panicked with, re-raised in the caller.
 	panicked any
 	done     chan struct{}
@@ -39,22 +52,36 @@ type groupCommitter struct {
 	start sync.Once
 	halt  sync.Once
 	wg    sync.WaitGroup
+	// gatherWait is the constant gatherWait; tests change it.
+	gatherWait time.Duration
 	// commits counts database transactions, for tests.
 	commits int
 }
 
 func newGroupCommitter(s *Store) *groupCommitter {
-	return &groupCommitter{store: s, reqs: make(chan *txReq), stop: make(chan struct{})}
+	return &groupCommitter{store: s, reqs: make(chan *txReq), stop: make(chan struct{}), gatherWait: gatherWait}
 }
 
 // run runs fn in the next group commit and returns its error once the
 // group is committed. fn must not start another transaction of the store.
 func (g *groupCommitter) run(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return g.submit(&txReq{ctx: ctx, fn: fn, done: make(chan struct{})})
+}
+
+// runGathered is run for a transaction that may wait up to gatherWait for
+// others to share its commit.
+func (g *groupCommitter) runGathered(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return g.submit(&txReq{ctx: ctx, fn: fn, gather: true, done: make(chan struct{})})
+}
+
+// submit queues r for the next group commit and returns its error once
+// the group is committed.
+func (g *groupCommitter) submit(r *txReq) error {
 	g.start.Do(func() {
 		g.wg.Add(1)
 		go g.loop()
 	})
-	r := &txReq{ctx: ctx, fn: fn, done: make(chan struct{})}
+	ctx := r.ctx
 	select {
 	case g.reqs <- r:
 	case <-g.stop:
@@ -93,6 +120,9 @@ func (g *groupCommitter) loop() {
 // must not roll back the others' work. Each fn runs with its own context.
 func (g *groupCommitter) commitGroup(first *txReq) {
 	group := []*txReq{first}
+	if first.gather {
+		group = g.gather(group)
+	}
 	err := g.store.InSQLTx(context.WithoutCancel(first.ctx), func(tx *sql.Tx) error {
 	drain:
 		for len(group) < maxGroup {
@@ -117,6 +147,28 @@ func (g *groupCommitter) commitGroup(first *txReq) {
 		}
 		close(r.done)
 	}
+}
+
+// gather adds to group, made of transactions that may wait, those that
+// arrive within gatherWait, until one arrives that may not wait, the group
+// is full, or the committer stops.
+func (g *groupCommitter) gather(group []*txReq) []*txReq {
+	timer := time.NewTimer(g.gatherWait)
+	defer timer.Stop()
+	for len(group) < maxGroup {
+		select {
+		case r := <-g.reqs:
+			group = append(group, r)
+			if !r.gather {
+				return group
+			}
+		case <-timer.C:
+			return group
+		case <-g.stop:
+			return group
+		}
+	}
+	return group
 }
 
 // runInSavepoint runs r.fn inside savepoint number i of tx, rolling back to

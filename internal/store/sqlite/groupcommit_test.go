@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,8 +17,14 @@ import (
 // pendingDeliveries opens a migrated store with n pending deliveries.
 func pendingDeliveries(t *testing.T, n int) (*Store, []*store.Delivery) {
 	t.Helper()
-	ctx := context.Background()
 	s := migratedStore(t)
+	return s, pendingDeliveriesIn(t, s, n)
+}
+
+// pendingDeliveriesIn creates n pending deliveries in s.
+func pendingDeliveriesIn(t *testing.T, s *Store, n int) []*store.Delivery {
+	t.Helper()
+	ctx := context.Background()
 	now := time.Now()
 	a, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "Acme", CreatedAt: now})
 	require.NoError(t, err)
@@ -31,7 +38,7 @@ func pendingDeliveries(t *testing.T, n int) (*Store, []*store.Delivery) {
 			MessageType: "Notification", Body: []byte("{}"), CreatedAt: now})
 		require.NoError(t, err)
 	}
-	return s, ds
+	return ds
 }
 
 // holdWriter holds the writer connection in a transaction of its own,
@@ -179,4 +186,61 @@ func TestGroupCommitAfterClose(t *testing.T) {
 	require.NoError(t, s.Close())
 	err := s.DeliveryRecordAttempt(context.Background(), delivered(ds[0].ID))
 	require.Error(t, err)
+}
+
+// TestGroupCommitGathersRecords checks that attempt records arriving one
+// after another within the gather wait share one commit, that a
+// transaction that may not wait ends the wait at once, and that closing
+// the store commits a gathering group rather than dropping it.
+func TestGroupCommitGathersRecords(t *testing.T) {
+	ctx := context.Background()
+	t.Run("records share a commit", func(t *testing.T) {
+		s, ds := pendingDeliveries(t, 4)
+		s.group.gatherWait = 500 * time.Millisecond
+		before := s.group.commits
+		var wg sync.WaitGroup
+		for i, d := range ds {
+			wg.Go(func() {
+				time.Sleep(time.Duration(i) * 20 * time.Millisecond)
+				require.NoError(t, s.DeliveryRecordAttempt(ctx, delivered(d.ID)))
+			})
+		}
+		wg.Wait()
+		require.Equal(t, 1, s.group.commits-before, "4 records 20 ms apart")
+		for _, d := range ds {
+			got, err := s.DeliveryGet(ctx, d.ID)
+			require.NoError(t, err)
+			require.Equal(t, store.DeliveryDelivered, got.Status)
+		}
+	})
+	t.Run("a transaction that may not wait ends the wait", func(t *testing.T) {
+		s, ds := pendingDeliveries(t, 1)
+		s.group.gatherWait = time.Hour
+		before := s.group.commits
+		start := time.Now()
+		recorded := make(chan error, 1)
+		go func() { recorded <- s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID)) }()
+		time.Sleep(20 * time.Millisecond)
+		_, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "Other", CreatedAt: time.Now()})
+		require.NoError(t, err)
+		require.NoError(t, <-recorded)
+		require.Less(t, time.Since(start), 10*time.Second)
+		require.Equal(t, 1, s.group.commits-before, "the record and the insert in one commit")
+	})
+	t.Run("close commits a gathering group", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), FileName)
+		s := migratedStoreAt(t, path)
+		ds := pendingDeliveriesIn(t, s, 1)
+		s.group.gatherWait = time.Hour
+		start := time.Now()
+		recorded := make(chan error, 1)
+		go func() { recorded <- s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID)) }()
+		time.Sleep(20 * time.Millisecond)
+		require.NoError(t, s.Close())
+		require.NoError(t, <-recorded)
+		require.Less(t, time.Since(start), 10*time.Second)
+		got, err := migratedStoreAt(t, path).DeliveryGet(ctx, ds[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, store.DeliveryDelivered, got.Status, "the record was committed, not dropped")
+	})
 }
