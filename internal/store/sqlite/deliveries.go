@@ -141,10 +141,17 @@ func (q queries) DeliveryGet(ctx context.Context, id int64) (*store.Delivery, er
 
 // DeliveryRecordAttempt logs an attempt (if any) and sets the new status,
 // lifting a direct send's hold in the same statement. Outside a
-// transaction the record may wait a few milliseconds for others to share
-// its commit (groupCommitter.runGathered).
+// transaction a direct send's record (p.Held) may wait a few milliseconds
+// for others to share its commit (groupCommitter.runGathered): nothing
+// waits for it, as its gate slot is already free. A queue worker's record
+// does not wait: the worker is one of a fixed number, and a backlog drains
+// only as fast as they come back.
 func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) error {
-	return q.withGatheredTx(ctx, func(tx *sql.Tx) error {
+	within := q.withTx
+	if p.Held {
+		within = q.withGatheredTx
+	}
+	return within(ctx, func(tx *sql.Tx) error {
 		lifted, err := recordAttempt(ctx, tx, p)
 		if err != nil || !lifted {
 			return err

@@ -13,13 +13,18 @@ import (
 const maxGroup = 128
 
 // gatherWait is how long a group made only of transactions that may wait
-// (an attempt's record: the receiver has its delivery, and nobody is
-// answered from the record) waits for more before it begins. Each commit
-// syncs the log and writes every page it changed, so records that would
-// have been committed one by one at a few hundred a second share both. A
+// (a direct send's record: the receiver has its delivery, and nobody is
+// answered from the record) waits for more before it begins, when the
+// writer is busy (it committed within busyWindow). Each commit syncs the
+// log and writes every page it changed, so records that would have been
+// committed one by one at a few hundred a second share both. A
 // transaction that may not wait (a publish, whose caller is waiting for
-// its 202) ends the wait at once and joins the group.
-const gatherWait = 5 * time.Millisecond
+// its 202) ends the wait at once and joins the group. After a quiet spell
+// a record commits at once: there is nothing to wait for.
+const (
+	gatherWait = 5 * time.Millisecond
+	busyWindow = 100 * time.Millisecond
+)
 
 // errStoreClosed answers transactions that arrive after Close.
 var errStoreClosed = errors.New("sqlite: store closed")
@@ -54,6 +59,8 @@ type groupCommitter struct {
 	wg    sync.WaitGroup
 	// gatherWait is the constant gatherWait; tests change it.
 	gatherWait time.Duration
+	// lastCommit is when the last group was committed (the loop's own).
+	lastCommit time.Time
 	// commits counts database transactions, for tests.
 	commits int
 }
@@ -120,7 +127,7 @@ func (g *groupCommitter) loop() {
 // must not roll back the others' work. Each fn runs with its own context.
 func (g *groupCommitter) commitGroup(first *txReq) {
 	group := []*txReq{first}
-	if first.gather {
+	if first.gather && time.Since(g.lastCommit) < busyWindow {
 		group = g.gather(group)
 	}
 	err := g.store.InSQLTx(context.WithoutCancel(first.ctx), func(tx *sql.Tx) error {
@@ -141,6 +148,7 @@ func (g *groupCommitter) commitGroup(first *txReq) {
 		return nil
 	})
 	g.commits++
+	g.lastCommit = time.Now()
 	for _, r := range group {
 		if err != nil && r.err == nil && r.panicked == nil {
 			r.err = err

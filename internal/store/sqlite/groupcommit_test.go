@@ -188,10 +188,18 @@ func TestGroupCommitAfterClose(t *testing.T) {
 	require.Error(t, err)
 }
 
-// TestGroupCommitGathersRecords checks that attempt records arriving one
-// after another within the gather wait share one commit, that a
-// transaction that may not wait ends the wait at once, and that closing
-// the store commits a gathering group rather than dropping it.
+// sent is a direct send's record of a delivery.
+func sent(id int64) store.DeliveryAttemptParams {
+	p := delivered(id)
+	p.Held = true
+	return p
+}
+
+// TestGroupCommitGathersRecords checks that direct sends' records arriving
+// one after another within the gather wait share one commit, that a
+// transaction that may not wait ends the wait at once, that neither a
+// queue worker's record nor a record after a quiet spell waits, and that
+// closing the store commits a gathering group rather than dropping it.
 func TestGroupCommitGathersRecords(t *testing.T) {
 	ctx := context.Background()
 	t.Run("records share a commit", func(t *testing.T) {
@@ -202,7 +210,7 @@ func TestGroupCommitGathersRecords(t *testing.T) {
 		for i, d := range ds {
 			wg.Go(func() {
 				time.Sleep(time.Duration(i) * 20 * time.Millisecond)
-				require.NoError(t, s.DeliveryRecordAttempt(ctx, delivered(d.ID)))
+				require.NoError(t, s.DeliveryRecordAttempt(ctx, sent(d.ID)))
 			})
 		}
 		wg.Wait()
@@ -219,13 +227,30 @@ func TestGroupCommitGathersRecords(t *testing.T) {
 		before := s.group.commits
 		start := time.Now()
 		recorded := make(chan error, 1)
-		go func() { recorded <- s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID)) }()
+		go func() { recorded <- s.DeliveryRecordAttempt(ctx, sent(ds[0].ID)) }()
 		time.Sleep(20 * time.Millisecond)
 		_, err := s.AccountCreate(ctx, store.AccountCreateParams{Name: "Other", CreatedAt: time.Now()})
 		require.NoError(t, err)
 		require.NoError(t, <-recorded)
 		require.Less(t, time.Since(start), 10*time.Second)
 		require.Equal(t, 1, s.group.commits-before, "the record and the insert in one commit")
+	})
+	t.Run("records that do not wait", func(t *testing.T) {
+		s, ds := pendingDeliveries(t, 2)
+		s.group.gatherWait = time.Hour
+		promptly := func(p store.DeliveryAttemptParams, what string) {
+			recorded := make(chan error, 1)
+			go func() { recorded <- s.DeliveryRecordAttempt(ctx, p) }()
+			select {
+			case err := <-recorded:
+				require.NoError(t, err, what)
+			case <-time.After(5 * time.Second):
+				require.FailNow(t, "the record waited to gather", what)
+			}
+		}
+		promptly(delivered(ds[0].ID), "a queue worker's record")
+		s.group.lastCommit = time.Time{} // a quiet spell
+		promptly(sent(ds[1].ID), "a direct send's record after a quiet spell")
 	})
 	t.Run("close commits a gathering group", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), FileName)
@@ -234,7 +259,7 @@ func TestGroupCommitGathersRecords(t *testing.T) {
 		s.group.gatherWait = time.Hour
 		start := time.Now()
 		recorded := make(chan error, 1)
-		go func() { recorded <- s.DeliveryRecordAttempt(ctx, delivered(ds[0].ID)) }()
+		go func() { recorded <- s.DeliveryRecordAttempt(ctx, sent(ds[0].ID)) }()
 		time.Sleep(20 * time.Millisecond)
 		require.NoError(t, s.Close())
 		require.NoError(t, <-recorded)
