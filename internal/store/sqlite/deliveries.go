@@ -107,9 +107,9 @@ func insertDeliveryRow(ctx context.Context, tx *sql.Tx, p store.DeliveryCreatePa
 		heldUntil = &us
 	}
 	created := micros(p.CreatedAt)
-	d := &store.Delivery{SubscriptionID: p.SubscriptionID, EventID: copyID(p.EventID), MessageID: p.MessageID,
+	d := &store.Delivery{SubscriptionID: p.SubscriptionID, EventID: clonePtr(p.EventID), MessageID: p.MessageID,
 		MessageType: p.MessageType, Body: p.Body, BodySize: len(p.Body), Status: store.DeliveryPending,
-		CreatedAt: fromMicros(created), RedrivenFrom: copyID(redrivenFrom)}
+		CreatedAt: fromMicros(created), RedrivenFrom: clonePtr(redrivenFrom)}
 	err := tx.QueryRowContext(ctx, `INSERT INTO deliveries
 		(subscription_id, event_id, message_id, message_type, body, status, created_at, redriven_from, held_until)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -120,14 +120,14 @@ func insertDeliveryRow(ctx context.Context, tx *sql.Tx, p store.DeliveryCreatePa
 	return d, nil
 }
 
-// copyID returns a copy of an optional ID, so that a returned row shares
-// nothing with its caller's parameters.
-func copyID(id *int64) *int64 {
-	if id == nil {
+// clonePtr returns a copy of an optional value, so that a returned row
+// shares nothing with its caller's parameters.
+func clonePtr[T any](v *T) *T {
+	if v == nil {
 		return nil
 	}
-	v := *id
-	return &v
+	c := *v
+	return &c
 }
 
 // DeliveryGet returns a delivery.

@@ -31,7 +31,7 @@ func scanEvent(s scanner) (*store.Event, error) {
 func (q queries) EventCreate(ctx context.Context, p store.EventCreateParams) (*store.Event, error) {
 	created := micros(p.CreatedAt)
 	e := &store.Event{AccountID: p.AccountID, TxnID: p.TxnID, Subject: p.Subject, Body: p.Body,
-		SourceType: p.SourceType, SourceInfo: copyString(p.SourceInfo), Messages: p.Messages, Deliveries: p.Deliveries,
+		SourceType: p.SourceType, SourceInfo: clonePtr(p.SourceInfo), Messages: p.Messages, Deliveries: p.Deliveries,
 		CreatedAt: fromMicros(created)}
 	id, err := returning(ctx, q, scanID, `INSERT INTO events
 		(account_id, txn_id, subject, body, source_type, source_info, messages, deliveries, created_at)
@@ -87,15 +87,6 @@ func scanID(s scanner) (int64, error) {
 	var id int64
 	err := s.Scan(&id)
 	return id, err
-}
-
-// copyString returns a copy of an optional string.
-func copyString(v *string) *string {
-	if v == nil {
-		return nil
-	}
-	c := *v
-	return &c
 }
 
 // scanString scans a row of one text column.
