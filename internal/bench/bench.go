@@ -28,6 +28,7 @@ import (
 	"github.com/ivvy-notify/ivvy-notify/internal/app"
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
 	"github.com/ivvy-notify/ivvy-notify/internal/notify"
+	"github.com/ivvy-notify/ivvy-notify/internal/signclock"
 	"github.com/ivvy-notify/ivvy-notify/ivvyclient"
 )
 
@@ -298,6 +299,11 @@ type Result struct {
 	// SigningShare estimates the part of CPU spent on RSA signatures:
 	// 2 × events × the ceilings' mean CPU per signature / CPU.
 	SigningShare float64 `json:"signingShare"`
+	// SigningPrice compares what a signature cost during the load with
+	// what it cost in the ceilings; nil when either is unknown.
+	SigningPrice *SigningPrice `json:"signingPrice,omitempty"`
+	// loadSignature is the load's signclock reading (SigningPrice).
+	loadSignature signclock.Reading
 	// PeakRSSMB is this process's peak resident set (getrusage Maxrss),
 	// setup and ceiling included.
 	PeakRSSMB         float64 `json:"peakRSSMB"`
@@ -696,6 +702,7 @@ func (r *run) load(ctx context.Context, res *Result) error {
 	}
 	mon := newDBMonitor(r.srv.Store)
 	mon.start()
+	meter := signclock.Start(priceSampleEvery)
 	stat0, cpu0, t0 := readCPUStat(), getRusage(), r.now()
 	prog := newProgress(r.opts.Progress)
 	progDone := make(chan struct{})
@@ -707,6 +714,7 @@ func (r *run) load(ctx context.Context, res *Result) error {
 		r.drain(ctx, total)
 	}
 	stat1, cpu1, t1 := readCPUStat(), getRusage(), r.now()
+	res.loadSignature = meter.Stop()
 	res.DB = mon.finish(time.Duration(t1 - t0))
 	var rcv1 rusage
 	if r.ext != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +111,14 @@ func TestRunSmall(t *testing.T) {
 	require.Positive(t, res.Machine.GOMAXPROCS)
 	require.Positive(t, res.Machine.Cores)
 	require.Contains(t, progress.String(), "setting up 2 accounts")
+	require.Equal(t, int64(2*n), res.loadSignature.Signatures, "two signatures per event during the load, no more")
+	if runtime.GOOS == "linux" {
+		require.NotNil(t, res.SigningPrice, "the signing price is measured on Linux's thread clocks")
+		require.Equal(t, int64(2*n/priceSampleEvery), res.SigningPrice.LoadSampled)
+		require.Positive(t, res.SigningPrice.LoadMs)
+		require.Positive(t, res.Ceiling.ThreadCPUPerSignatureMs)
+		require.Positive(t, res.CeilingAfter.ThreadCPUPerSignatureMs)
+	}
 
 	var out bytes.Buffer
 	require.NoError(t, WriteText(&out, res))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/app"
+	"github.com/ivvy-notify/ivvy-notify/internal/signclock"
 )
 
 // Ceiling is the signing throughput of this machine, measured in the run:
@@ -44,7 +45,15 @@ type Ceiling struct {
 	// StolenCPUCores is how many cores the hypervisor ran something else
 	// on meanwhile (-1 when unknown; see Result.StolenCPUCores).
 	StolenCPUCores float64 `json:"stolenCPUCores"`
+	// ThreadCPUPerSignatureMs is the mean CPU time of a signature on its
+	// own thread's clock (a sample, see signclock), to compare with the
+	// load's (Result.SigningPrice); 0 when unknown.
+	ThreadCPUPerSignatureMs float64 `json:"threadCPUPerSignatureMs,omitempty"`
 }
+
+// priceSampleEvery is how many signatures signclock lets pass for each
+// it times, in the ceilings and in the load.
+const priceSampleEvery = 4
 
 // MeasureCeiling signs for about d with a goroutine per core, each with
 // its own freshly generated RSA-2048 key: RSASSA-PKCS1-v1_5 over SHA-1 of
@@ -73,12 +82,16 @@ func MeasureCeiling(ctx context.Context, d time.Duration) (*Ceiling, error) {
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
 	stat0, ru0 := readCPUStat(), getRusage()
+	meter := signclock.Start(priceSampleEvery)
 	start := time.Now()
 	for _, k := range keys {
 		wg.Go(func() {
 			for !stop.Load() && ctx.Err() == nil {
 				h := sha1.Sum(msg)
-				if _, err := rsa.SignPKCS1v15(nil, k, crypto.SHA1, h[:]); err != nil {
+				span := signclock.Begin()
+				_, err := rsa.SignPKCS1v15(nil, k, crypto.SHA1, h[:])
+				span.End()
+				if err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
 				}
@@ -93,6 +106,7 @@ func MeasureCeiling(ctx context.Context, d time.Duration) (*Ceiling, error) {
 	stop.Store(true)
 	wg.Wait()
 	wall := time.Since(start)
+	price := meter.Stop()
 	elapsed := wall.Seconds()
 	stat1 := readCPUStat()
 	other := otherCores(stat0, stat1, getRusage().cpu()-ru0.cpu(), wall)
@@ -104,7 +118,7 @@ func MeasureCeiling(ctx context.Context, d time.Duration) (*Ceiling, error) {
 	}
 	n := count.Load()
 	c := &Ceiling{Workers: workers, Seconds: elapsed, Signatures: n, OtherCPUCores: other,
-		StolenCPUCores: stolenCores(stat0, stat1, wall)}
+		StolenCPUCores: stolenCores(stat0, stat1, wall), ThreadCPUPerSignatureMs: ms(price.CPUPerSignature)}
 	if n > 0 {
 		c.SignaturesPerSec = float64(n) / elapsed
 		c.CPUPerSignatureMs = float64(workers) * elapsed / float64(n) * 1e3

@@ -117,6 +117,13 @@ func WriteText(w io.Writer, res *Result) error {
 		if res.SigningShare > 1 {
 			row("", "← over 100 %%: the load's signatures cost less than the ceiling's, so the machine signed faster during the load than when the ceiling was measured, and the ratios read high")
 		}
+		if p := res.SigningPrice; p != nil {
+			row("signing price", "%.3f ms CPU per signature during the load, %.3f in the ceilings (%+.0f %%; thread clocks, %s sampled)",
+				p.LoadMs, p.CeilingMs, p.Change*100, groupInt(p.LoadSampled))
+			if !c.ReceiverDown {
+				row("", "at the load's price: delivered / ceiling %.2f (sustained %.2f)", p.DeliveredOverCeiling, p.SustainedOverCeiling)
+			}
+		}
 	}
 	if b := res.Backlog; b != nil {
 		row("backlog", "%s deliveries pending after publishing, %s after a %.0f s hold", groupInt(b.Pending), groupInt(b.PendingAfterHold), b.HoldSeconds)

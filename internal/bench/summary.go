@@ -100,6 +100,7 @@ func (res *Result) applyCeilings() {
 	if cpu := res.CPU.UserSeconds + res.CPU.SysSeconds; cpu > 0 {
 		res.SigningShare = 2 * float64(events) * perSig / (cpu * 1e3)
 	}
+	res.applySigningPrice()
 }
 
 // cpuOf is the CPU used between two readings, over events and wall ns.

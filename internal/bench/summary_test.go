@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/signclock"
 )
 
 // TestApplyCeilings checks the ratios against the mean of the two
@@ -76,6 +79,62 @@ func TestReportSigningShareOverOne(t *testing.T) {
 			var out bytes.Buffer
 			require.NoError(t, WriteText(&out, res))
 			require.Equal(t, tc.warns, strings.Contains(out.String(), "over 100 %: the load's signatures cost less"), out.String())
+		})
+	}
+}
+
+// TestApplySigningPrice: the load's signatures against the ceilings', on
+// their threads' clocks, and the ratios at the load's price.
+func TestApplySigningPrice(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		before, after float64 // the ceilings' thread ms per signature; after 0: no second ceiling
+		noAfterClock  bool    // a second ceiling without a thread clock
+		load          signclock.Reading
+		wantCeiling   float64 // 0: no SigningPrice
+		wantChange    float64
+	}{
+		{name: "slower during the load", before: 1.0, after: 1.2, load: signclock.Reading{Signatures: 8, Sampled: 2, CPUPerSignature: 1210 * time.Microsecond},
+			wantCeiling: 1.1, wantChange: 0.1},
+		{name: "faster during the load", before: 1.0, after: 1.0, load: signclock.Reading{Signatures: 8, Sampled: 2, CPUPerSignature: 800 * time.Microsecond},
+			wantCeiling: 1.0, wantChange: -0.2},
+		{name: "no second ceiling", before: 1.25, load: signclock.Reading{Signatures: 4, Sampled: 1, CPUPerSignature: 1250 * time.Microsecond},
+			wantCeiling: 1.25, wantChange: 0},
+		{name: "no signature of the load timed", before: 1.0, after: 1.0, load: signclock.Reading{Signatures: 3}},
+		{name: "the second ceiling without a clock", before: 1.0, after: 1.0, noAfterClock: true,
+			load: signclock.Reading{Signatures: 8, Sampled: 2, CPUPerSignature: time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := &Result{
+				Ceiling:   &Ceiling{EventsPerSec: 1000, CPUPerSignatureMs: 1, ThreadCPUPerSignatureMs: tc.before},
+				Delivered: 1000, DeliveredPerSec: 600, SustainedPerSec: 510,
+				CPU:           CPU{UserSeconds: 2.5, SysSeconds: 0.5},
+				loadSignature: tc.load,
+			}
+			if tc.after > 0 {
+				res.CeilingAfter = &Ceiling{EventsPerSec: 1000, CPUPerSignatureMs: 1, ThreadCPUPerSignatureMs: tc.after}
+				if tc.noAfterClock {
+					res.CeilingAfter.ThreadCPUPerSignatureMs = 0
+				}
+			}
+			res.applyCeilings()
+			var out bytes.Buffer
+			require.NoError(t, WriteText(&out, res))
+			if tc.wantCeiling == 0 {
+				require.Nil(t, res.SigningPrice)
+				require.NotContains(t, out.String(), "signing price")
+				return
+			}
+			p := res.SigningPrice
+			require.NotNil(t, p)
+			require.InDelta(t, tc.wantCeiling, p.CeilingMs, 1e-9)
+			require.InDelta(t, tc.wantChange, p.Change, 1e-9)
+			require.Equal(t, tc.load.Sampled, p.LoadSampled)
+			require.InDelta(t, 0.6*(1+tc.wantChange), p.DeliveredOverCeiling, 1e-9, "the ratio with the ceiling at the load's price")
+			require.InDelta(t, 0.51*(1+tc.wantChange), p.SustainedOverCeiling, 1e-9)
+			require.InDelta(t, 0.6, res.DeliveredOverCeiling, 1e-9, "the run's own ratio is unchanged")
+			require.Contains(t, out.String(), "signing price")
+			require.Contains(t, out.String(), "at the load's price")
 		})
 	}
 }

@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/signclock"
 )
 
 // Source types of a Message (SPEC §4).
@@ -70,7 +72,9 @@ func Sign(m *Message, key *rsa.PrivateKey) error {
 		return err
 	}
 	digest := sha1.Sum([]byte(StringToSign(m)))
+	span := signclock.Begin()
 	sig, err := rsa.SignPKCS1v15(nil, key, crypto.SHA1, digest[:])
+	span.End()
 	if err != nil {
 		return fmt.Errorf("ivvymsg: sign: %w", err)
 	}

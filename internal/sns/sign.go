@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/signclock"
 )
 
 // Signature versions (SNS.md §2.2).
@@ -62,7 +64,9 @@ func (s Signer) Sign(m *Message) error {
 	if err != nil {
 		return err
 	}
+	span := signclock.Begin()
 	sig, err := rsa.SignPKCS1v15(nil, s.Key, hash, digest)
+	span.End()
 	if err != nil {
 		return fmt.Errorf("sns: sign: %w", err)
 	}
