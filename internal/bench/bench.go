@@ -56,7 +56,7 @@ type Options struct {
 	// speed.
 	Rate float64
 	// RateOfCeiling, when positive, sets Rate to this fraction of the
-	// signing ceiling measured in the run (before the load), e.g. 0.5.
+	// signing ceiling measured in the run (the first), e.g. 0.5.
 	RateOfCeiling float64
 	// Accounts is how many accounts publish, round-robin, each with one
 	// confirmed companies subscription to the receiver (default 4).
@@ -216,8 +216,8 @@ type Backlog struct {
 type Result struct {
 	Machine Machine   `json:"machine"`
 	Config  RunConfig `json:"config"`
-	// Ceiling is the signing ceiling, measured after setup and before the
-	// load; nil when skipped. CeilingAfter is the same measured again
+	// Ceiling is the signing ceiling, measured before the server starts;
+	// nil when skipped. CeilingAfter is the same measured again
 	// right after the load (not with ReceiverDown): a virtual machine's
 	// speed can change within minutes, and a ratio to a ceiling measured
 	// in a slow minute would flatter a load run in a fast one.
@@ -373,6 +373,17 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 	if opts.Events > 0 {
 		r.rec.ensure(opts.Events - 1)
 	}
+	mach := machine()
+	var before *Ceiling
+	if opts.CeilingDuration > 0 {
+		// Before the server starts: once set up, it still polls its
+		// queue fast for a while after the confirmations and collects
+		// the setup's garbage, CPU the ceiling would count as signing's.
+		r.progressf("measuring the signing ceiling for %s…", opts.CeilingDuration)
+		if before, err = MeasureCeiling(ctx, opts.CeilingDuration); err != nil {
+			return nil, err
+		}
+	}
 
 	var cleanups []func()
 	defer func() {
@@ -410,12 +421,8 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 	if err := r.setup(ctx); err != nil {
 		return nil, err
 	}
-	res = &Result{Machine: machine(), Config: r.config(dbURL != "")}
-	if opts.CeilingDuration > 0 {
-		r.progressf("measuring the signing ceiling for %s…", opts.CeilingDuration)
-		if res.Ceiling, err = MeasureCeiling(ctx, opts.CeilingDuration); err != nil {
-			return nil, err
-		}
+	res = &Result{Machine: mach, Config: r.config(dbURL != ""), Ceiling: before}
+	if before != nil {
 		if opts.RateOfCeiling > 0 {
 			r.opts.Rate = opts.RateOfCeiling * res.Ceiling.EventsPerSec
 			res.Config.Rate = r.opts.Rate
@@ -434,7 +441,7 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 		// The server is stopped first: right after a load it still polls
 		// the queue fast for a while (delivery.Config.BusyWindow) and
 		// collects the load's garbage, CPU the ceiling would count as
-		// signing's. Before the load it is idle.
+		// signing's. The first ceiling ran before it started.
 		stop()
 		r.progressf("measuring the signing ceiling again for %s…", opts.CeilingDuration)
 		if res.CeilingAfter, err = MeasureCeiling(ctx, opts.CeilingDuration); err != nil {
