@@ -134,12 +134,16 @@ func TestDeadLettersAndRedrive(t *testing.T) {
 
 	t.Run("Metrics", func(t *testing.T) {
 		// The receiver sees a message before the server records the
-		// attempt: wait for the last one to be counted.
+		// attempt: wait for the last one to be counted. The queue's
+		// gauges are read from the store while the scrape gathers, so one
+		// scrape can count the attempt and still see its delivery
+		// pending: wait for both.
 		var m string
 		require.Eventually(t, func() bool {
 			body, err := httpGet(srv.AdminURL() + "/metrics")
 			m = string(body)
-			return err == nil && strings.Contains(m, `ivvy_notify_delivery_attempts_total{outcome="delivered",result="delivered"} 4`)
+			return err == nil && strings.Contains(m, `ivvy_notify_delivery_attempts_total{outcome="delivered",result="delivered"} 4`) &&
+				strings.Contains(m, "ivvy_notify_deliveries_pending 0")
 		}, 5*time.Second, 20*time.Millisecond)
 		for _, want := range []string{
 			"ivvy_notify_events_published_total 3",
