@@ -422,12 +422,10 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 		return nil, err
 	}
 	res = &Result{Machine: mach, Config: r.config(dbURL != ""), Ceiling: before}
-	if before != nil {
-		if opts.RateOfCeiling > 0 {
-			r.opts.Rate = opts.RateOfCeiling * res.Ceiling.EventsPerSec
-			res.Config.Rate = r.opts.Rate
-			r.progressf("publishing at %.0f events/s (%.2f of the ceiling)", r.opts.Rate, opts.RateOfCeiling)
-		}
+	if before != nil && opts.RateOfCeiling > 0 {
+		r.opts.Rate = opts.RateOfCeiling * before.EventsPerSec
+		res.Config.Rate = r.opts.Rate
+		r.progressf("publishing at %.0f events/s (%.2f of the ceiling)", r.opts.Rate, opts.RateOfCeiling)
 	}
 	if opts.ReceiverDown {
 		if err := r.setDown(true); err != nil {

@@ -38,7 +38,7 @@ type SigningPrice struct {
 func (res *Result) applySigningPrice() {
 	load := res.loadSignature
 	c := res.Ceiling
-	if c == nil || c.ThreadCPUPerSignatureMs <= 0 || load.Sampled == 0 || load.CPUPerSignature <= 0 {
+	if c == nil || c.ThreadCPUPerSignatureMs <= 0 || load.CPUPerSignature <= 0 {
 		return
 	}
 	ceiling := c.ThreadCPUPerSignatureMs

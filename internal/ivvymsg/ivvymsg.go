@@ -72,9 +72,7 @@ func Sign(m *Message, key *rsa.PrivateKey) error {
 		return err
 	}
 	digest := sha1.Sum([]byte(StringToSign(m)))
-	span := signclock.Begin()
-	sig, err := rsa.SignPKCS1v15(nil, key, crypto.SHA1, digest[:])
-	span.End()
+	sig, err := signclock.SignPKCS1v15(key, crypto.SHA1, digest[:])
 	if err != nil {
 		return fmt.Errorf("ivvymsg: sign: %w", err)
 	}

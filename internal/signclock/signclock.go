@@ -12,6 +12,8 @@
 package signclock
 
 import (
+	"crypto"
+	"crypto/rsa"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -60,6 +62,15 @@ func (m *Meter) Read() Reading {
 		r.CPUPerSignature = time.Duration(m.nanos.Load() / r.Sampled)
 	}
 	return r
+}
+
+// SignPKCS1v15 is rsa.SignPKCS1v15 (with no random source: PKCS #1 v1.5
+// is deterministic), timed when a meter is running. Every signature of
+// the process goes through it.
+func SignPKCS1v15(key *rsa.PrivateKey, hash crypto.Hash, hashed []byte) ([]byte, error) {
+	span := Begin()
+	defer span.End()
+	return rsa.SignPKCS1v15(nil, key, hash, hashed)
 }
 
 // Span is one signature being timed; the zero Span times nothing.

@@ -64,9 +64,7 @@ func (s Signer) Sign(m *Message) error {
 	if err != nil {
 		return err
 	}
-	span := signclock.Begin()
-	sig, err := rsa.SignPKCS1v15(nil, s.Key, hash, digest)
-	span.End()
+	sig, err := signclock.SignPKCS1v15(s.Key, hash, digest)
 	if err != nil {
 		return fmt.Errorf("sns: sign: %w", err)
 	}
