@@ -38,9 +38,9 @@ type Runner interface {
 
 // OpenStore opens the configured database without migrating: PostgreSQL
 // when --database-url is set, otherwise SQLite in the data directory
-// (created with mode 0700).
+// (created with mode 0700, and tightened to it if it exists).
 func OpenStore(ctx context.Context, cfg config.Config) (Backend, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := privateDir(cfg.DataDir); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	if cfg.DatabaseURL != "" {
@@ -72,3 +72,20 @@ func (b sqliteBackend) NewRunner(cfg delivery.Config) (Runner, error) {
 }
 
 func (b sqliteBackend) Name() string { return "SQLite (" + sqlite.FileName + " in the data directory)" }
+
+// privateDir creates dir with mode 0700, or takes group and other access
+// away from an existing one: it holds the master key, the admin token and
+// the database.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		return os.Chmod(dir, info.Mode().Perm()&0o700)
+	}
+	return nil
+}

@@ -56,8 +56,12 @@ var _ store.Store = (*Store)(nil)
 var _ store.Migrator = (*Store)(nil)
 
 // Open opens (creating if needed) the SQLite database at path. It does not
-// apply migrations; call Migrate.
+// apply migrations; call Migrate. The database and its -wal and -shm
+// files are private to the server's user (mode 0600).
 func Open(ctx context.Context, path string) (*Store, error) {
+	if err := makePrivate(path); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	base, err := sqlite.NewConnector(dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
