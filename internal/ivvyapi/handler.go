@@ -108,8 +108,7 @@ func (h *Handler) handle(ex *exchange, r *http.Request) {
 
 // serve reads and authenticates the request and runs the action.
 func (h *Handler) serve(ex *exchange, r *http.Request, action Action) *Error {
-	w := http.ResponseWriter(ex)
-	body, apiErr := h.readBody(w, r)
+	body, apiErr := h.readBody(ex, r)
 	if apiErr != nil {
 		return apiErr
 	}
@@ -139,7 +138,7 @@ func (h *Handler) serve(ex *exchange, r *http.Request, action Action) *Error {
 			"action", r.URL.Query().Get("action"), "key", caller.Key.Key, "err", err)
 		return internalError()
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(ex, http.StatusOK, out)
 	return nil
 }
 
