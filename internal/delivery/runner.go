@@ -214,7 +214,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 		RescueStuckJobsAfter: cfg.RequestTimeout + jobTimeoutMargin + rescueMargin,
 		FetchPollInterval:    poll,
 		FetchCooldown:        cfg.FetchCooldown,
-		Logger:               cfg.Logger,
+		Logger:               riverLogger(cfg.Logger),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("delivery: job queue: %w", err)

@@ -224,7 +224,7 @@ func (w *Worker) finish(ctx context.Context, d *store.Delivery, sub *store.Subsc
 	if w.cfg.OnAttempt != nil {
 		w.cfg.OnAttempt(o, status)
 	}
-	w.logAttempt(ctx, d, sub, o, status, snooze)
+	w.logAttempt(ctx, d, sub, o, status, snooze, reason)
 	return status, snooze, nil
 }
 
@@ -275,10 +275,13 @@ func (w *Worker) record(ctx context.Context, p store.DeliveryAttemptParams) erro
 	return nil
 }
 
-// logAttempt logs one attempt. Only the endpoint's host is logged: the
-// path and query of a webhook URL often carry secrets.
+// logAttempt logs one attempt: at debug when delivered, info when it
+// will be retried, warn when it is the delivery's last (a dead letter,
+// then with the endpoint URL, query values redacted, and the reason kept).
+// Other lines carry only the endpoint's host: the path and query of a
+// webhook URL often carry secrets.
 func (w *Worker) logAttempt(ctx context.Context, d *store.Delivery, sub *store.Subscription, o Outcome,
-	status store.DeliveryStatus, next time.Duration) {
+	status store.DeliveryStatus, next time.Duration, reason string) {
 	level, msg := slog.LevelDebug, "delivery: delivered"
 	switch status {
 	case store.DeliveryPending:
@@ -289,13 +292,16 @@ func (w *Worker) logAttempt(ctx context.Context, d *store.Delivery, sub *store.S
 	attrs := []slog.Attr{
 		slog.Int64("delivery_id", d.ID), slog.Int("attempt", d.Attempts+1),
 		slog.String("subscription_arn", sub.ARN), slog.String("host", hostOf(sub.URL)),
-		slog.String("class", o.Class.String()), slog.Int("status", o.StatusCode), slog.Duration("duration", o.Duration),
+		slog.String("outcome", o.Class.String()), slog.Int("status", o.StatusCode), slog.Duration("duration", o.Duration),
 	}
 	if o.Err != "" {
 		attrs = append(attrs, slog.String("error", o.Err))
 	}
-	if status == store.DeliveryPending {
+	switch status {
+	case store.DeliveryPending:
 		attrs = append(attrs, slog.Duration("next_in", next))
+	case store.DeliveryDead:
+		attrs = append(attrs, slog.String("url", redactURL(sub.URL)), slog.String("reason", reason))
 	}
 	w.cfg.Logger.LogAttrs(ctx, level, msg, attrs...)
 }

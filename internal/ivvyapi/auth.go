@@ -35,11 +35,13 @@ func (c *Caller) MayManageSubscriptions() bool {
 // authenticate verifies the request's IWS signature against the key's
 // secret, then its date, then that the key is not revoked. Only a correctly
 // signed request learns that its date is stale or its key revoked.
-func (h *Handler) authenticate(r *http.Request, body []byte) (*Caller, *Error) {
+// The key id the request claims is kept in ex for the logs.
+func (h *Handler) authenticate(r *http.Request, body []byte, ex *exchange) (*Caller, *Error) {
 	signed, err := iws.Parse(r, body)
 	if err != nil {
 		return nil, parseError(err)
 	}
+	ex.key = signed.Key
 	key, secret, err := h.keys.LookupKey(r.Context(), signed.Key)
 	if errors.Is(err, accounts.ErrUnknownKey) {
 		return nil, NewError(http.StatusUnauthorized, CodeUnknownKey, "Unauthorized", "unknown API key")
@@ -53,6 +55,7 @@ func (h *Handler) authenticate(r *http.Request, body []byte) (*Caller, *Error) {
 			"the signature does not match the request; sign the exact body, path and query sent")
 	}
 	if err := signed.CheckTime(h.now(), iws.DefaultWindow); err != nil {
+		ex.detail = err.Error()
 		return nil, NewError(http.StatusUnauthorized, CodeStale, "Request is stale",
 			"the request date must be within 5 minutes of the server time ("+h.now().UTC().Format(ackLayout)+")")
 	}

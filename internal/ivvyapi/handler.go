@@ -82,35 +82,45 @@ func (h *Handler) Register(namespace, action string, fn Action) {
 }
 
 // ServeHTTP checks, in order: method, route, body size and shape,
-// signature, rate; then runs the action.
+// signature, rate; then runs the action. It logs one line per request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ex := &exchange{ResponseWriter: w, start: time.Now()}
+	h.handle(ex, r)
+	h.logRequest(r, ex)
+}
+
+// handle answers the request, success or error.
+func (h *Handler) handle(ex *exchange, r *http.Request) {
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, NewError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Method not allowed",
+		ex.Header().Set("Allow", http.MethodPost)
+		ex.fail(NewError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Method not allowed",
 			"the iVvy API accepts only POST"))
 		return
 	}
 	action, apiErr := h.route(r)
 	if apiErr == nil {
-		apiErr = h.serve(w, r, action)
+		apiErr = h.serve(ex, r, action)
 	}
 	if apiErr != nil {
-		writeError(w, apiErr)
+		ex.fail(apiErr)
 	}
 }
 
 // serve reads and authenticates the request and runs the action.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, action Action) *Error {
-	body, apiErr := h.readBody(w, r)
+func (h *Handler) serve(ex *exchange, r *http.Request, action Action) *Error {
+	body, apiErr := h.readBody(ex, r)
 	if apiErr != nil {
 		return apiErr
 	}
-	caller, apiErr := h.authenticate(r, body)
+	caller, apiErr := h.authenticate(r, body, ex)
 	if apiErr != nil {
+		h.logAuthFailure(r, ex, apiErr)
 		return apiErr
 	}
 	if ok, wait := h.limiter.allow(caller.Key.Key, h.now()); !ok {
-		return rateLimited(wait)
+		apiErr = rateLimited(wait)
+		h.logAuthFailure(r, ex, apiErr)
+		return apiErr
 	}
 	if apiErr := checkJSONObject(body); apiErr != nil {
 		return apiErr
@@ -128,7 +138,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, action Action) *
 			"action", r.URL.Query().Get("action"), "key", caller.Key.Key, "err", err)
 		return internalError()
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(ex, http.StatusOK, out)
 	return nil
 }
 

@@ -147,6 +147,9 @@ func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) 
 	if err == nil && s.OnPublished != nil {
 		s.OnPublished(countNew(out))
 	}
+	if err == nil {
+		s.logPublished(ctx, accountID, events, out)
+	}
 	return out, err
 }
 

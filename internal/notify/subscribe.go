@@ -181,44 +181,47 @@ func (s *Service) Unsubscribe(ctx context.Context, c Caller, req Request) (map[c
 			continue
 		}
 		var result int
+		var arn string
 		err := s.Store.InTx(ctx, func(q store.Queries) error {
 			var err error
-			result, err = s.unsubscribeOne(ctx, q, c, e, u.String())
+			result, arn, err = s.unsubscribeOne(ctx, q, c, e, u.String())
 			return err
 		})
 		if err != nil {
 			s.Logger.ErrorContext(ctx, "unsubscribe failed", "account", c.AccountID, "endpoint", e.Name(), "err", err)
 			result = ResultUnknownError
 		}
+		s.logUnsubscribe(ctx, c, e, arn, result)
 		results[e] = result
 	}
 	return results, nil
 }
 
-// unsubscribeOne applies the unsubscribe rules to one endpoint.
-func (s *Service) unsubscribeOne(ctx context.Context, q store.Queries, c Caller, e catalog.Endpoint, rawURL string) (int, error) {
+// unsubscribeOne applies the unsubscribe rules to one endpoint: the
+// result, and the ARN of the subscription found, if any.
+func (s *Service) unsubscribeOne(ctx context.Context, q store.Queries, c Caller, e catalog.Endpoint, rawURL string) (int, string, error) {
 	topic, err := q.TopicGet(ctx, c.AccountID, e.Name())
 	if errors.Is(err, store.ErrNotFound) {
-		return ResultNotFound, nil
+		return ResultNotFound, "", nil
 	}
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	sub, err := q.SubscriptionGetLive(ctx, topic.ID, rawURL)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return ResultNotFound, nil
+		return ResultNotFound, "", nil
 	case err != nil:
-		return 0, err
+		return 0, "", err
 	case sub.APIKey != c.Key:
-		return ResultIncorrectSource, nil
+		return ResultIncorrectSource, sub.ARN, nil
 	case sub.Status != store.SubscriptionConfirmed:
-		return ResultStatusNotConfirmed, nil
+		return ResultStatusNotConfirmed, sub.ARN, nil
 	}
 	if _, err := q.SubscriptionSetStatus(ctx, sub.ID, store.SubscriptionDeleted, s.Now()); err != nil {
-		return 0, err
+		return 0, sub.ARN, err
 	}
-	return ResultSuccess, nil
+	return ResultSuccess, sub.ARN, nil
 }
 
 // displayKey names a body key in an error; an empty key is shown as "".
