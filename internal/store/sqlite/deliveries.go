@@ -151,13 +151,19 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 	if p.Held {
 		within = q.withGatheredTx
 	}
-	return within(ctx, func(tx *sql.Tx) error {
-		lifted, err := recordAttempt(ctx, tx, p)
+	var stale bool
+	err := within(ctx, func(tx *sql.Tx) error {
+		lifted, notPending, err := recordAttempt(ctx, tx, p)
+		stale = notPending
 		if err != nil || !lifted {
 			return err
 		}
 		return q.afterSettle(deliveryjobs.Lifted(ctx, q.jobs, tx, txExec(tx), p))
 	})
+	if err == nil && stale {
+		return fmt.Errorf("sqlite: delivery %d is no longer pending: %w", p.ID, store.ErrConflict)
+	}
+	return err
 }
 
 // settleHeld lifts a direct send's hold in tx (deliveryjobs.Settle).
@@ -243,13 +249,15 @@ func pendingIDs(rows *sql.Rows) ([]int64, int, error) {
 
 // recordAttempt is DeliveryRecordAttempt in tx, but for the retry's job:
 // it reports whether it lifted the delivery's hold (p.Held, and the hold
-// not yet handed to the queue), in which case the caller enqueues it.
-func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) (lifted bool, err error) {
+// not yet handed to the queue), in which case the caller enqueues it, and
+// whether the delivery was no longer pending (notPending: its status was
+// left as it is, the attempt counted and its hold lifted all the same).
+func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) (lifted, notPending bool, err error) {
 	counted := 0
 	if p.Attempt != nil {
 		counted = 1
 		if err := insertAttempt(ctx, tx, p); err != nil {
-			return false, err
+			return false, false, err
 		}
 	}
 	var completed, dead *int64
@@ -266,18 +274,22 @@ func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParam
 	}
 	const set = `UPDATE deliveries SET attempts = attempts + ?, status = ?,
 		last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ?`
-	args := []any{counted, p.Status, lastErr, completed, dead, p.ID}
+	args := func() []any { return []any{counted, p.Status, lastErr, completed, dead, p.ID, store.DeliveryPending} }
 	if p.Held {
-		n, err := execCount(ctx, tx, set+`, held_until = NULL WHERE id = ? AND held_until IS NOT NULL`, args...)
+		n, err := execCount(ctx, tx, set+`, held_until = NULL WHERE id = ? AND status = ? AND held_until IS NOT NULL`, args()...)
 		if err != nil || n == 1 {
-			return n == 1, recordErr(p.ID, err)
+			return n == 1, false, recordErr(p.ID, err)
 		}
 	}
-	n, err := execCount(ctx, tx, set+` WHERE id = ?`, args...)
+	n, err := execCount(ctx, tx, set+` WHERE id = ? AND status = ?`, args()...)
+	if err != nil || n == 1 {
+		return false, false, recordErr(p.ID, err)
+	}
+	n, err = execCount(ctx, tx, `UPDATE deliveries SET attempts = attempts + ?, held_until = NULL WHERE id = ?`, counted, p.ID)
 	if err == nil && n == 0 {
 		err = store.ErrNotFound
 	}
-	return false, recordErr(p.ID, err)
+	return false, err == nil, recordErr(p.ID, err)
 }
 
 // execCount runs a statement in tx and returns how many rows it changed.
