@@ -23,7 +23,9 @@ func TestWorkerDeliveryCancelledInFlightIsNotRetried(t *testing.T) {
 	sub := e.subscribe(t, rcv.URL, store.SubscriptionConfirmed)
 	d := e.enqueue(t, sub, sns.TypeNotification, notificationBody)
 	done := make(chan error, 1)
-	go func() { done <- e.worker(allowLocal, fixedPlan{Retries: 5, Delay: time.Hour}).Work(e.ctx, deliverJob(d.ID)) }()
+	go func() {
+		done <- e.worker(allowLocal, fixedPlan{Retries: 5, Delay: time.Hour}).Work(e.ctx, deliverJob(d.ID))
+	}()
 	<-rcv.started
 	_, n, err := e.st.SubscriptionDelete(e.ctx, sub.ID, byOperator, time.Now())
 	require.NoError(t, err)
