@@ -74,8 +74,7 @@ func (c *Core) NewDomain(ctx context.Context, publicURL string) (*Domain, error)
 		MaxWorkers: cfg.DeliveryWorkers, MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.DeliveryTimeout,
 		Policy: policy, Planner: &planner{server: serverPolicy, log: c.Logger}, OnAttempt: m.Attempt,
 		Retention: cfg.AttemptRetention, Logger: c.Logger, DirectSends: directSends(cfg.DirectSends),
-		OnDirect:          m.Direct,
-		ConfirmationRetry: confirmRetry.Delay,
+		OnDirect: m.Direct, ConfirmationRetry: confirmRetry.Delay,
 	})
 	if err != nil {
 		return nil, err
