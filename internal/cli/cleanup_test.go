@@ -26,7 +26,9 @@ func subscriptionARNs(t *testing.T, adminURL, dir string) []string {
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	var out struct{ Topics []struct{ Subscriptions []struct{ ARN string } } }
+	var out struct {
+		Topics []struct{ Subscriptions []struct{ ARN string } }
+	}
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
 	var arns []string
 	for _, topic := range out.Topics {
