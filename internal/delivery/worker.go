@@ -225,13 +225,16 @@ func (w *Worker) finish(ctx context.Context, d *store.Delivery, sub *store.Subsc
 		Error: o.Err, ResponseExcerpt: []byte(o.Excerpt),
 	}, Held: held, RetryAt: now.Add(snooze)}
 	if err := w.record(ctx, p); errors.Is(err, store.ErrConflict) {
-		w.logStale(ctx, d, sub, o)
-		return store.DeliveryCancelled, 0, nil
+		status = store.DeliveryCancelled // meanwhile, by the operator
 	} else if err != nil {
 		return status, 0, err
 	}
 	if w.cfg.OnAttempt != nil {
 		w.cfg.OnAttempt(o, status)
+	}
+	if status == store.DeliveryCancelled {
+		w.logStale(ctx, d, sub, o)
+		return status, 0, nil
 	}
 	w.logAttempt(ctx, d, sub, o, status, snooze)
 	return status, snooze, nil
