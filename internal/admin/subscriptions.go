@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/deliverypolicy"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
@@ -139,4 +140,43 @@ func (a *api) putAccountPolicy(clear bool) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, out)
 	}
+}
+
+// deletedByOperator is the last error of the deliveries a delete cancels.
+const deletedByOperator = "subscription deleted by the operator"
+
+// DeletedSubscriptionOut is DELETE /v1/subscriptions/{arn}'s answer: the
+// subscription's view after the delete, the status it had before, and how
+// many of its pending deliveries were cancelled.
+type DeletedSubscriptionOut struct {
+	SubscriptionView
+	PreviousStatus      string `json:"previousStatus"`
+	CancelledDeliveries int    `json:"cancelledDeliveries"`
+}
+
+// deleteSubscription answers DELETE /v1/subscriptions/{arn}: whatever its
+// state, the subscription is deleted, its confirmation tokens dropped and
+// its pending deliveries cancelled, in one transaction. Nothing is sent to
+// the endpoint. Deleting a deleted subscription is no error: it stays
+// deleted (since the first time) and anything still pending for it, such
+// as an UnsubscribeConfirmation being retried, is cancelled.
+func (a *api) deleteSubscription(w http.ResponseWriter, r *http.Request) {
+	sub, err := a.subscription(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	before := sub.Status
+	sub, n, err := a.store.SubscriptionDelete(r.Context(), sub.ID, deletedByOperator, time.Now())
+	var v SubscriptionView
+	if err == nil {
+		v, err = a.subscriptionView(sub)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.log.InfoContext(r.Context(), "admin: subscription deleted", "subscription_arn", sub.ARN,
+		"previous_status", string(before), "cancelled_deliveries", n)
+	writeJSON(w, http.StatusOK, DeletedSubscriptionOut{SubscriptionView: v, PreviousStatus: string(before), CancelledDeliveries: n})
 }

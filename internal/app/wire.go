@@ -57,6 +57,10 @@ func (c *Core) NewDomain(ctx context.Context, publicURL string) (*Domain, error)
 	if err != nil {
 		return nil, fmt.Errorf("--delivery-policy: %w", err)
 	}
+	confirmRetry, err := cfg.ConfirmationRetry()
+	if err != nil {
+		return nil, fmt.Errorf("--confirmation-delivery-policy: %w", err)
+	}
 	m := metrics.New(c.Store.DeliveryStats, c.Logger)
 	svc := notify.New(notify.Deps{
 		Store: c.Store, Accounts: c.Accounts, Catalog: cat,
@@ -70,7 +74,7 @@ func (c *Core) NewDomain(ctx context.Context, publicURL string) (*Domain, error)
 		MaxWorkers: cfg.DeliveryWorkers, MaxInFlight: cfg.MaxInFlight, RequestTimeout: cfg.DeliveryTimeout,
 		Policy: policy, Planner: &planner{server: serverPolicy, log: c.Logger}, OnAttempt: m.Attempt,
 		Retention: cfg.AttemptRetention, Logger: c.Logger, DirectSends: directSends(cfg.DirectSends),
-		OnDirect: m.Direct,
+		OnDirect: m.Direct, ConfirmationRetry: confirmRetry.Delay,
 	})
 	if err != nil {
 		return nil, err

@@ -88,6 +88,12 @@ type Config struct {
 	// DeliveryPolicy is the server's default delivery policy: a preset
 	// name ("default", "sns") or SNS-schema JSON. Default "default".
 	DeliveryPolicy string
+	// ConfirmationDeliveryPolicy is the retry policy of confirmation
+	// messages (SubscriptionConfirmation, UnsubscribeConfirmation), in
+	// place of the server's, account's and subscription's: the same
+	// forms as DeliveryPolicy, of which only healthyRetryPolicy is used.
+	// Default "sns" (3 retries 20 s apart).
+	ConfirmationDeliveryPolicy string
 	// MaxInFlight is each subscription's limit of requests in flight.
 	// Default 8.
 	MaxInFlight int
@@ -135,6 +141,8 @@ func Default() Config {
 		MaxInFlight:      8,
 		DirectSends:      512,
 		AttemptRetention: 30 * 24 * time.Hour,
+
+		ConfirmationDeliveryPolicy: "sns",
 	}
 }
 
@@ -183,6 +191,7 @@ func (c *Config) bindDelivery(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.DeliveryTimeout, "delivery-timeout", c.DeliveryTimeout, "timeout of one delivery attempt")
 	fs.IntVar(&c.DeliveryWorkers, "delivery-workers", c.DeliveryWorkers, "deliveries in flight at once, across all subscriptions")
 	fs.StringVar(&c.DeliveryPolicy, "delivery-policy", c.DeliveryPolicy, `default delivery policy: "default" (survives a 24 h outage), "sns" (SNS's own: 3 retries 20 s apart), or SNS-schema JSON`)
+	fs.StringVar(&c.ConfirmationDeliveryPolicy, "confirmation-delivery-policy", c.ConfirmationDeliveryPolicy, `retries of SubscriptionConfirmation and UnsubscribeConfirmation messages, whatever the account's or subscription's policy: "sns" (3 retries 20 s apart), "default", or SNS-schema JSON (its healthyRetryPolicy)`)
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "requests in flight per subscription, so one slow endpoint cannot hold every worker")
 	fs.IntVar(&c.DirectSends, "direct-sends", c.DirectSends, "first attempts sent at once straight after their publish commits, without waiting for the job queue (0: all through the queue)")
 	fs.DurationVar(&c.AttemptRetention, "attempt-retention", c.AttemptRetention, "how long delivery attempts are kept in the attempt log")
@@ -263,6 +272,9 @@ func (c *Config) validateWire() []error {
 	}
 	if _, err := deliverypolicy.ParseFlag(c.DeliveryPolicy); err != nil {
 		errs = append(errs, fmt.Errorf("--delivery-policy: %w", err))
+	}
+	if _, err := c.ConfirmationRetry(); err != nil {
+		errs = append(errs, fmt.Errorf("--confirmation-delivery-policy: %w", err))
 	}
 	if c.DatabasePoolSize < 1 {
 		errs = append(errs, errors.New("--database-pool-size must be at least 1"))

@@ -152,7 +152,7 @@ func (x *Direct) run(d *store.Delivery) {
 		return
 	}
 	defer leave()
-	plan := x.w.cfg.Planner.Plan(sub)
+	plan := x.w.plan(d, sub)
 	release, wait, err := x.acquire(ctx, sub, d, plan)
 	if release == nil {
 		x.toQueue(d, wait, err)

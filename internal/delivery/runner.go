@@ -72,6 +72,11 @@ type Config struct {
 	Gate Gate
 	// OnAttempt, when set, observes every attempt (metrics).
 	OnAttempt func(o Outcome, final store.DeliveryStatus)
+	// ConfirmationRetry is the retry schedule (a RetryDelay) of
+	// SubscriptionConfirmation and UnsubscribeConfirmation deliveries,
+	// whatever the subscription's or account's policy; default
+	// SNSConfirmationRetry. What it gives up on goes to the dead letters.
+	ConfirmationRetry func(n int) (time.Duration, bool)
 	// Retention is how long the attempt log keeps attempts; default 30 days.
 	Retention time.Duration
 	// RetentionInterval is how often old attempts and expired tokens are
@@ -188,6 +193,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], st store.Store, cfg Config) (*
 	workers := river.NewWorkers()
 	wcfg := WorkerConfig{
 		Planner: cfg.Planner, Gate: cfg.Gate, MaxInFlight: cfg.MaxInFlight, OnAttempt: cfg.OnAttempt, Logger: cfg.Logger,
+		ConfirmationRetry: cfg.ConfirmationRetry,
 	}
 	if p != nil {
 		wcfg.OnWork = p.worked

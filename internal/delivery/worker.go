@@ -54,6 +54,10 @@ type WorkerConfig struct {
 	Gate Gate
 	// MaxInFlight is each subscription's limit of requests in flight.
 	MaxInFlight int
+	// ConfirmationRetry, when set, replaces the subscription policy's
+	// RetryDelay for SubscriptionConfirmation and UnsubscribeConfirmation
+	// deliveries (see Config.ConfirmationRetry).
+	ConfirmationRetry func(n int) (time.Duration, bool)
 	// OnAttempt, when set, observes every attempt's outcome (metrics).
 	OnAttempt func(o Outcome, final store.DeliveryStatus)
 	// OnWork, when set, is called when a job goes on to the gate and the
@@ -109,7 +113,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[jobs.Deliver]) error {
 	if w.cfg.OnWork != nil {
 		w.cfg.OnWork()
 	}
-	plan := w.cfg.Planner.Plan(sub)
+	plan := w.plan(d, sub)
 	release, wait, ok, err := w.cfg.Gate.Acquire(ctx, sub.ID, d.ID, w.cfg.MaxInFlight, plan.MaxReceivesPerSecond)
 	if err != nil {
 		return fmt.Errorf("delivery %d: gate: %w", d.ID, err)
@@ -195,7 +199,9 @@ func request(d *store.Delivery, sub *store.Subscription) Request {
 // found it so (see finish).
 func (w *Worker) cancel(ctx context.Context, d *store.Delivery, sub *store.Subscription, reason string, held bool) error {
 	p := store.DeliveryAttemptParams{ID: d.ID, Status: store.DeliveryCancelled, Error: reason, Held: held}
-	if err := w.record(ctx, p); err != nil {
+	if err := w.record(ctx, p); errors.Is(err, store.ErrConflict) {
+		return nil // no longer pending: cancelled meanwhile
+	} else if err != nil {
 		return err
 	}
 	attrs := []slog.Attr{slog.Int64("delivery_id", d.ID), slog.String("reason", reason)}
@@ -218,11 +224,17 @@ func (w *Worker) finish(ctx context.Context, d *store.Delivery, sub *store.Subsc
 		StartedAt: start, Duration: o.Duration, StatusCode: o.StatusCode, Outcome: o.Class.String(),
 		Error: o.Err, ResponseExcerpt: []byte(o.Excerpt),
 	}, Held: held, RetryAt: now.Add(snooze)}
-	if err := w.record(ctx, p); err != nil {
+	if err := w.record(ctx, p); errors.Is(err, store.ErrConflict) {
+		status = store.DeliveryCancelled // meanwhile, by the operator
+	} else if err != nil {
 		return status, 0, err
 	}
 	if w.cfg.OnAttempt != nil {
 		w.cfg.OnAttempt(o, status)
+	}
+	if status == store.DeliveryCancelled {
+		w.logStale(ctx, d, sub, o)
+		return status, 0, nil
 	}
 	w.logAttempt(ctx, d, sub, o, status, snooze, reason)
 	return status, snooze, nil

@@ -104,10 +104,24 @@ func (s *Service) Confirm(ctx context.Context, topicARN, token string) (string, 
 		if sub.TopicARN != topicARN {
 			return ErrInvalidTopic
 		}
-		arn, err = s.confirm(ctx, q, sub)
-		return err
+		if arn, err = s.confirm(ctx, q, sub); err != nil {
+			return err
+		}
+		return tokenStillValid(ctx, q, token)
 	})
 	return arn, err
+}
+
+// tokenStillValid reads the token again after the confirm's write: an
+// operator's delete (store.SubscriptionDelete) that committed meanwhile
+// deleted it, and must not be undone. (On PostgreSQL the confirm's write
+// waits for that delete's commit, and this read sees it.)
+func tokenStillValid(ctx context.Context, q store.Queries, token string) error {
+	_, err := q.TokenGet(ctx, hashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrInvalidToken
+	}
+	return err
 }
 
 // confirm moves a pending or deleted subscription to confirmed. When a

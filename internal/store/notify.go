@@ -320,7 +320,11 @@ type NotifyQueries interface {
 	DeliveryGet(ctx context.Context, id int64) (*Delivery, error)
 	// DeliveryRecordAttempt sets the delivery's new status and, when the
 	// params carry an attempt, counts and logs it, atomically;
-	// ErrNotFound if there is no such delivery. It returns nothing else:
+	// ErrNotFound if there is no such delivery. A delivery that is no
+	// longer pending (cancelled while its attempt was in flight) keeps
+	// its status: the attempt is still logged and counted, its hold
+	// lifted, no retry enqueued, and the error is ErrConflict (after
+	// that record is committed). It returns nothing else:
 	// every delivery's attempt is recorded, and reading the row back
 	// would cost each of them for the callers that want it (DeliveryGet).
 	DeliveryRecordAttempt(ctx context.Context, p DeliveryAttemptParams) error
@@ -344,4 +348,20 @@ type NotifyQueries interface {
 	SubscriptionSetPolicy(ctx context.Context, id int64, policy []byte) (*Subscription, error)
 	// AccountSetPolicy sets (nil clears) the account's delivery policy.
 	AccountSetPolicy(ctx context.Context, id int64, policy []byte) (*Account, error)
+
+	// SubscriptionDelete deletes a subscription for the operator, in any
+	// state, in one transaction: its status becomes Deleted (DeletedAt
+	// stamped at at, or kept if it was already deleted), its
+	// confirmation tokens are deleted, so that no SubscribeURL can
+	// confirm or restore it, and every pending delivery of it is
+	// cancelled with reason as its last error (its hold, if any,
+	// lifted: no job is enqueued for it). It returns the subscription
+	// and how many deliveries it cancelled; ErrNotFound if there is
+	// no such subscription.
+	SubscriptionDelete(ctx context.Context, id int64, reason string, at time.Time) (*Subscription, int, error)
+	// DeliveryCancel cancels one pending delivery for the operator: its
+	// status becomes cancelled, reason its last error, its hold (if
+	// any) lifted. It returns the delivery; ErrNotFound if there is
+	// none, ErrConflict if it is not pending.
+	DeliveryCancel(ctx context.Context, id int64, reason string, at time.Time) (*Delivery, error)
 }

@@ -143,37 +143,21 @@ func (q queries) DeliveryGet(ctx context.Context, id int64) (*store.Delivery, er
 
 // DeliveryRecordAttempt logs an attempt (if any) and sets the new status.
 func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAttemptParams) error {
-	return q.withTx(ctx, func(tx pgx.Tx) error {
-		counted := 0
-		if p.Attempt != nil {
-			counted = 1
-			if err := insertAttempt(ctx, tx, p); err != nil {
-				return err
-			}
-		}
-		var completed, dead *time.Time
-		at := ts(p.At)
-		switch p.Status {
-		case store.DeliveryDelivered, store.DeliveryCancelled:
-			completed = &at
-		case store.DeliveryDead:
-			dead = &at
-		}
-		var lastErr *string
-		if p.Error != "" {
-			lastErr = &p.Error
-		}
-		tag, err := tx.Exec(ctx, `UPDATE deliveries SET attempts = attempts + $1, status = $2,
-			last_error = COALESCE($3, last_error), completed_at = $4, dead_at = $5 WHERE id = $6`,
-			counted, p.Status, lastErr, completed, dead, p.ID)
-		if err == nil && tag.RowsAffected() == 0 {
-			err = store.ErrNotFound
-		}
+	var stale bool
+	err := q.withTx(ctx, func(tx pgx.Tx) error {
+		recorded, err := recordAttempt(ctx, tx, p)
 		if err != nil {
 			return fmt.Errorf("postgres: record attempt of delivery %d: %w", p.ID, translate(err))
 		}
+		if stale = !recorded; stale {
+			return nil
+		}
 		return q.settleHeld(ctx, tx, p)
 	})
+	if err == nil && stale {
+		return fmt.Errorf("postgres: delivery %d is no longer pending: %w", p.ID, store.ErrConflict)
+	}
+	return err
 }
 
 // settleHeld lifts a direct send's hold in tx (deliveryjobs.Settle).

@@ -151,13 +151,19 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 	if p.Held {
 		within = q.withGatheredTx
 	}
-	return within(ctx, func(tx *sql.Tx) error {
-		lifted, err := recordAttempt(ctx, tx, p)
+	var stale bool
+	err := within(ctx, func(tx *sql.Tx) error {
+		lifted, notPending, err := recordAttempt(ctx, tx, p)
+		stale = notPending
 		if err != nil || !lifted {
 			return err
 		}
 		return q.afterSettle(deliveryjobs.Lifted(ctx, q.jobs, tx, txExec(tx), p))
 	})
+	if err == nil && stale {
+		return fmt.Errorf("sqlite: delivery %d is no longer pending: %w", p.ID, store.ErrConflict)
+	}
+	return err
 }
 
 // settleHeld lifts a direct send's hold in tx (deliveryjobs.Settle).
@@ -239,87 +245,6 @@ func pendingIDs(rows *sql.Rows) ([]int64, int, error) {
 		}
 	}
 	return ids, n, rows.Err()
-}
-
-// recordAttempt is DeliveryRecordAttempt in tx, but for the retry's job:
-// it reports whether it lifted the delivery's hold (p.Held, and the hold
-// not yet handed to the queue), in which case the caller enqueues it.
-func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) (lifted bool, err error) {
-	counted := 0
-	if p.Attempt != nil {
-		counted = 1
-		if err := insertAttempt(ctx, tx, p); err != nil {
-			return false, err
-		}
-	}
-	var completed, dead *int64
-	at := micros(p.At)
-	switch p.Status {
-	case store.DeliveryDelivered, store.DeliveryCancelled:
-		completed = &at
-	case store.DeliveryDead:
-		dead = &at
-	}
-	var lastErr *string
-	if p.Error != "" {
-		lastErr = &p.Error
-	}
-	const set = `UPDATE deliveries SET attempts = attempts + ?, status = ?,
-		last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ?`
-	args := []any{counted, p.Status, lastErr, completed, dead, p.ID}
-	if p.Held {
-		n, err := execCount(ctx, tx, set+`, held_until = NULL WHERE id = ? AND held_until IS NOT NULL`, args...)
-		if err != nil || n == 1 {
-			return n == 1, recordErr(p.ID, err)
-		}
-	}
-	n, err := execCount(ctx, tx, set+` WHERE id = ?`, args...)
-	if err == nil && n == 0 {
-		err = store.ErrNotFound
-	}
-	return false, recordErr(p.ID, err)
-}
-
-// execCount runs a statement in tx and returns how many rows it changed.
-func execCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
-	res, err := tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-// recordErr says which delivery's record failed, or is nil.
-func recordErr(id int64, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("sqlite: record attempt of delivery %d: %w", id, translate(err))
-}
-
-// insertAttempt adds one row to the attempt log; the attempt's number is
-// the delivery's attempt count after it.
-func insertAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) error {
-	a := p.Attempt
-	var status *int
-	if a.StatusCode != 0 {
-		status = &a.StatusCode
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO delivery_attempts
-		(delivery_id, subscription_id, number, started_at, duration_us, status_code, outcome, error, response_excerpt)
-		SELECT id, subscription_id, attempts + 1, ?, ?, ?, ?, ?, ? FROM deliveries WHERE id = ?`,
-		micros(a.StartedAt), a.Duration.Microseconds(), status, a.Outcome, nullString(a.Error), nullBytes(a.ResponseExcerpt), p.ID)
-	if err != nil {
-		return fmt.Errorf("sqlite: log attempt of delivery %d: %w", p.ID, translate(err))
-	}
-	return nil
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // DeliveryList returns deliveries matching the filter, newest first.

@@ -31,6 +31,7 @@ type Jobs interface {
 // queue when the hold ends.
 func RunHolds(t *testing.T, newStore NewStore, jobs Jobs) {
 	t.Run("Holds", func(t *testing.T) { testHolds(t, newStore, jobs) })
+	t.Run("CleanupHolds", func(t *testing.T) { testCleanupHolds(t, newStore, jobs) })
 }
 
 // holdFor is how long the cases hold a delivery.
