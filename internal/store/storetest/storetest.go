@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, newStore) })
 	t.Run("EventsAndDeliveries", func(t *testing.T) { testEventsAndDeliveries(t, newStore) })
 	t.Run("PausesAndPolicies", func(t *testing.T) { testPausesAndPolicies(t, newStore) })
+	t.Run("Views", func(t *testing.T) { testViews(t, newStore) })
 }
 
 // baseTime is a fixed time with sub-microsecond digits that backends must
