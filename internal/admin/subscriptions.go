@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/deliverypolicy"
 	"github.com/ivvy-notify/ivvy-notify/internal/store"
@@ -14,6 +15,9 @@ import (
 // and subscription levels are merged.
 type SubscriptionView struct {
 	SubscriptionOut
+	// AccountID is the account's id, a decimal string as in the account views.
+	AccountID       string                 `json:"accountId"`
+	Endpoint        string                 `json:"endpoint"`
 	TopicARN        string                 `json:"topicArn"`
 	Paused          bool                   `json:"paused"`
 	DeliveryPolicy  json.RawMessage        `json:"deliveryPolicy"`
@@ -27,7 +31,8 @@ func (a *api) subscription(r *http.Request) (*store.Subscription, error) {
 
 func (a *api) subscriptionView(sub *store.Subscription) (SubscriptionView, error) {
 	eff, err := a.effectivePolicy(sub)
-	v := SubscriptionView{SubscriptionOut: subscriptionOut(sub), TopicARN: sub.TopicARN, Paused: sub.Paused, EffectivePolicy: eff}
+	v := SubscriptionView{SubscriptionOut: subscriptionOut(sub), AccountID: strconv.FormatInt(sub.AccountID, 10),
+		Endpoint: sub.Endpoint, TopicARN: sub.TopicARN, Paused: sub.Paused, EffectivePolicy: eff}
 	if sub.DeliveryPolicy != nil {
 		v.DeliveryPolicy = sub.DeliveryPolicy
 	}

@@ -191,6 +191,8 @@ type DeliveryListParams struct {
 	CreatedBefore  *time.Time
 	// BeforeID pages: only deliveries with a smaller id.
 	BeforeID int64
+	// RedrivenFrom keeps only the redrive of that dead letter.
+	RedrivenFrom int64
 	// Limit caps the rows returned (newest first); required.
 	Limit int
 }

@@ -81,6 +81,9 @@ func (q queries) DeliveryList(ctx context.Context, p store.DeliveryListParams) (
 	if p.BeforeID != 0 {
 		add(`d.id < $%d`, p.BeforeID)
 	}
+	if p.RedrivenFrom != 0 {
+		add(`d.redriven_from = $%d`, p.RedrivenFrom)
+	}
 	query := deliveryListSelect
 	if len(where) > 0 {
 		query += `WHERE ` + strings.Join(where, ` AND `)

@@ -88,6 +88,10 @@ func testNextAttempt(t *testing.T, newStore NewStore) {
 	require.NoError(t, err)
 	require.Equal(t, us(baseTime.Add(time.Hour)), *got.NextAttemptAt, "a redrive is due at once")
 	require.Equal(t, 0, got.Attempts)
+	byOrigin, err := f.s.DeliveryList(f.ctx, store.DeliveryListParams{RedrivenFrom: d.ID, Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, byOrigin, 1)
+	require.Equal(t, redriven.ID, byOrigin[0].ID, "a dead letter's redrive is found by its origin")
 }
 
 func testNextAttemptOfHeld(t *testing.T, newStore NewStore) {
