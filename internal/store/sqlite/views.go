@@ -63,6 +63,16 @@ func (q queries) DeliveryDetail(ctx context.Context, id int64) (*store.Delivery,
 // DeliveryList returns deliveries matching the filter, newest first, with
 // their DeliveryRef, in one query.
 func (q queries) DeliveryList(ctx context.Context, p store.DeliveryListParams) ([]*store.Delivery, error) {
+	query, args := deliveryListQuery(p)
+	rows, err := q.ex.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list deliveries: %w", err)
+	}
+	return collect(rows, scanDeliveryView)
+}
+
+// deliveryListQuery is DeliveryList's statement and arguments.
+func deliveryListQuery(p store.DeliveryListParams) (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, arg any) { where = append(where, cond); args = append(args, arg) }
@@ -91,11 +101,7 @@ func (q queries) DeliveryList(ctx context.Context, p store.DeliveryListParams) (
 	if len(where) > 0 {
 		query += `WHERE ` + strings.Join(where, ` AND `)
 	}
-	rows, err := q.ex.QueryContext(ctx, query+` ORDER BY d.id DESC LIMIT ?`, append(args, p.Limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list deliveries: %w", err)
-	}
-	return collect(rows, scanDeliveryView)
+	return query + ` ORDER BY d.id DESC LIMIT ?`, append(args, p.Limit)
 }
 
 // SubscriptionListAll returns every account's subscriptions.
