@@ -92,6 +92,12 @@ func TestViewCommands(t *testing.T) {
 	code, _, errOut := runCLI(t, nil, append([]string{"deadletters", "redrive", id}, v.admin...)...)
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "dead letter "+id+" was already redriven as delivery "+again+"\n")
+	require.Eventually(t, func() bool { // the redrive meets the same 404
+		v.runJSON(t, &dead, "deadletters", "list", "--since", "1h")
+		return len(dead.Deliveries) == 1 && dead.Deliveries[0].ID == all.Deliveries[0].ID
+	}, 10*time.Second, 50*time.Millisecond)
+	require.Regexp(t, `^redrove dead letter `+again+` as delivery \d+\n1 redriven\n$`, v.run(t, "deadletters", "redrive", "--since", "1h"))
+	require.Equal(t, "0 redriven\n", v.run(t, "deadletters", "redrive", "--until", "1h"))
 	require.Equal(t, "no deliveries\n", v.run(t, "deliveries", "list", "--until", "1h"))
 	require.Equal(t, "no deliveries\n", v.run(t, "deliveries", "list", "--account", "1", "--before", "1"))
 	code, _, errOut = runCLI(t, nil, append([]string{"deliveries", "list", "--since", "yesterday"}, v.admin...)...)
