@@ -183,28 +183,35 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 
 // settleHeld lifts a direct send's hold in tx (deliveryjobs.Settle).
 func (q queries) settleHeld(ctx context.Context, tx pgx.Tx, p store.DeliveryAttemptParams) error {
-	exec := func(ctx context.Context, query string, id int64) (int64, error) {
-		tag, err := tx.Exec(ctx, strings.Replace(query, "?", "$1", 1), id)
-		return tag.RowsAffected(), err
-	}
-	if _, err := deliveryjobs.Settle(ctx, q.jobs, tx, exec, p); err != nil {
+	if _, err := deliveryjobs.Settle(ctx, q.jobs, tx, pgExec(tx), p); err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
 	return nil
 }
 
+// pgExec runs deliveryjobs' statements in tx.
+func pgExec(tx pgx.Tx) deliveryjobs.Exec {
+	return func(ctx context.Context, query string, id int64) (int64, error) {
+		tag, err := tx.Exec(ctx, strings.Replace(query, "?", "$1", 1), id)
+		return tag.RowsAffected(), err
+	}
+}
+
 // DeliveryReleaseHeld hands a held delivery to the queue, due at at.
 func (q queries) DeliveryReleaseHeld(ctx context.Context, deliveryID int64, at time.Time) error {
 	return q.withTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE deliveries SET next_attempt_at = $1 WHERE id = $2 AND held_until IS NOT NULL`,
-			ts(at), deliveryID)
+		tag, err := tx.Exec(ctx, `UPDATE deliveries SET held_until = NULL, next_attempt_at = $1
+			WHERE id = $2 AND held_until IS NOT NULL`, ts(at), deliveryID)
 		if err != nil {
 			return fmt.Errorf("postgres: release delivery %d: %w", deliveryID, translate(err))
 		}
 		if tag.RowsAffected() == 0 {
 			return nil // no longer held: the queue has it
 		}
-		return q.settleHeld(ctx, tx, deliveryjobs.ReleaseParams(deliveryID, at))
+		if _, err := deliveryjobs.Lifted(ctx, q.jobs, tx, pgExec(tx), deliveryjobs.ReleaseParams(deliveryID, at)); err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		return nil
 	})
 }
 
