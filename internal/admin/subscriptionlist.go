@@ -17,16 +17,7 @@ type SubscriptionViewList struct {
 // subscription, deleted ones included, in id order, of one account or of
 // all.
 func (a *api) listAllSubscriptions(w http.ResponseWriter, r *http.Request) {
-	subs, err := a.subscriptionsOf(r, r.URL.Query().Get("account"))
-	out := SubscriptionViewList{Subscriptions: make([]SubscriptionView, 0, len(subs))}
-	for _, sub := range subs {
-		if err != nil {
-			break
-		}
-		var v SubscriptionView
-		v, err = a.subscriptionView(sub)
-		out.Subscriptions = append(out.Subscriptions, v)
-	}
+	out, err := a.subscriptionViews(r, r.URL.Query().Get("account"))
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("account %s not found", r.URL.Query().Get("account")))
 		return
@@ -36,6 +27,23 @@ func (a *api) listAllSubscriptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// subscriptionViews is the list of subscriptionsOf the account, as views.
+func (a *api) subscriptionViews(r *http.Request, account string) (*SubscriptionViewList, error) {
+	subs, err := a.subscriptionsOf(r, account)
+	if err != nil {
+		return nil, err
+	}
+	out := &SubscriptionViewList{Subscriptions: make([]SubscriptionView, 0, len(subs))}
+	for _, sub := range subs {
+		v, err := a.subscriptionView(sub)
+		if err != nil {
+			return nil, err
+		}
+		out.Subscriptions = append(out.Subscriptions, v)
+	}
+	return out, nil
 }
 
 // subscriptionsOf lists the subscriptions of the account given (a decimal
