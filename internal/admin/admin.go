@@ -73,6 +73,7 @@ func NewHandler(o Options) http.Handler {
 	mux.HandleFunc("GET /v1/accounts/{id}/subscriptions", a.listSubscriptions)
 	mux.HandleFunc("PUT /v1/accounts/{id}/delivery-policy", a.putAccountPolicy(false))
 	mux.HandleFunc("DELETE /v1/accounts/{id}/delivery-policy", a.putAccountPolicy(true))
+	mux.HandleFunc("GET /v1/subscriptions", a.listAllSubscriptions)
 	mux.HandleFunc("GET /v1/subscriptions/{arn}", a.getSubscription)
 	mux.HandleFunc("DELETE /v1/subscriptions/{arn}", a.deleteSubscription)
 	mux.HandleFunc("POST /v1/subscriptions/{arn}/pause", a.setPaused(true))

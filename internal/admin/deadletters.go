@@ -42,12 +42,14 @@ func (a *api) redriveOne(w http.ResponseWriter, r *http.Request) {
 		d, err = a.store.DeliveryRedrive(r.Context(), id, time.Now())
 	}
 	if errors.Is(err, store.ErrConflict) {
-		writeError(w, http.StatusConflict, "conflict", fmt.Sprintf("delivery %d is not a dead letter", id))
-		return
+		err = a.redriveConflict(w, r, id)
 	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
+	}
+	if d == nil {
+		return // the conflict was answered
 	}
 	writeJSON(w, http.StatusAccepted, RedriveOut{Redriven: []RedrivenOut{{DeadLetter: id, Delivery: d.ID}}})
 }
@@ -102,4 +104,28 @@ func (a *api) getDeadLetter(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// redriveConflict answers a redrive of delivery id that is not a dead
+// letter: 409 saying what it is instead — already redriven, as which
+// delivery, or still pending or delivered.
+func (a *api) redriveConflict(w http.ResponseWriter, r *http.Request, id int64) error {
+	d, err := a.store.DeliveryGet(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("delivery %d is %s, not a dead letter", id, d.Status)
+	if d.Status == store.DeliveryRedriven {
+		msg = fmt.Sprintf("dead letter %d was already redriven", id)
+		again, err := a.store.DeliveryList(r.Context(), store.DeliveryListParams{
+			SubscriptionID: d.SubscriptionID, RedrivenFrom: id, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(again) == 1 {
+			msg += fmt.Sprintf(" as delivery %d", again[0].ID)
+		}
+	}
+	writeError(w, http.StatusConflict, "conflict", msg)
+	return nil
 }

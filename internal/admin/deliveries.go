@@ -18,20 +18,33 @@ const (
 
 // DeliveryOut is a delivery as the admin API shows it.
 type DeliveryOut struct {
-	ID              int64   `json:"id"`
-	SubscriptionARN string  `json:"subscriptionArn,omitempty"`
-	SubscriptionID  int64   `json:"subscriptionId"`
-	EventID         *int64  `json:"eventId"`
-	MessageID       string  `json:"messageId"`
-	MessageType     string  `json:"messageType"`
-	Status          string  `json:"status"`
-	Attempts        int     `json:"attempts"`
-	LastError       string  `json:"lastError,omitempty"`
-	CreatedAt       string  `json:"createdAt"`
-	CompletedAt     *string `json:"completedAt"`
-	DeadAt          *string `json:"deadAt"`
-	RedrivenFrom    *int64  `json:"redrivenFrom"`
-	BodySize        int     `json:"bodySize"`
+	ID              int64  `json:"id"`
+	SubscriptionARN string `json:"subscriptionArn"`
+	SubscriptionID  int64  `json:"subscriptionId"`
+	// AccountID is the account's id, a decimal string as in the account views.
+	AccountID string `json:"accountId"`
+	// Endpoint is the topic's catalog endpoint, URL the subscription's
+	// webhook URL (a password in it masked).
+	Endpoint string `json:"endpoint"`
+	URL      string `json:"url"`
+	// SubscriptionPaused: a pending delivery waits for a resume.
+	SubscriptionPaused bool   `json:"subscriptionPaused"`
+	EventID            *int64 `json:"eventId"`
+	// Subject is the event's subject; null for a message without an event
+	// (SubscriptionConfirmation, UnsubscribeConfirmation: see messageType).
+	Subject     *string `json:"subject"`
+	MessageID   string  `json:"messageId"`
+	MessageType string  `json:"messageType"`
+	Status      string  `json:"status"`
+	Attempts    int     `json:"attempts"`
+	// NextAttemptAt is when the next attempt is due; null unless pending.
+	NextAttemptAt *string `json:"nextAttemptAt"`
+	LastError     string  `json:"lastError,omitempty"`
+	CreatedAt     string  `json:"createdAt"`
+	CompletedAt   *string `json:"completedAt"`
+	DeadAt        *string `json:"deadAt"`
+	RedrivenFrom  *int64  `json:"redrivenFrom"`
+	BodySize      int     `json:"bodySize"`
 	// Body is the exact bytes POSTed; only in a single delivery's view.
 	Body *string `json:"body,omitempty"`
 	// Attempts log; only in a single delivery's view.
@@ -57,11 +70,17 @@ type DeliveryList struct {
 }
 
 func deliveryOut(d *store.Delivery) DeliveryOut {
-	return DeliveryOut{
+	out := DeliveryOut{
 		ID: d.ID, SubscriptionID: d.SubscriptionID, EventID: d.EventID, MessageID: d.MessageID, MessageType: d.MessageType,
 		Status: string(d.Status), Attempts: d.Attempts, LastError: d.LastError, CreatedAt: formatTime(d.CreatedAt),
 		CompletedAt: optionalTime(d.CompletedAt), DeadAt: optionalTime(d.DeadAt), RedrivenFrom: d.RedrivenFrom, BodySize: d.BodySize,
+		SubscriptionARN: d.SubscriptionARN, Endpoint: d.Endpoint, URL: maskPassword(d.URL), SubscriptionPaused: d.SubscriptionPaused,
+		Subject: d.Subject, NextAttemptAt: optionalTime(d.NextAttemptAt),
 	}
+	if d.AccountID != 0 {
+		out.AccountID = strconv.FormatInt(d.AccountID, 10)
+	}
+	return out
 }
 
 func attemptOut(a *store.Attempt) AttemptOut {
@@ -195,7 +214,7 @@ func (a *api) getDelivery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) deliveryView(r *http.Request, id int64) (DeliveryOut, error) {
-	d, err := a.store.DeliveryGet(r.Context(), id)
+	d, err := a.store.DeliveryDetail(r.Context(), id)
 	if err != nil {
 		return DeliveryOut{}, err
 	}
@@ -206,9 +225,6 @@ func (a *api) deliveryView(r *http.Request, id int64) (DeliveryOut, error) {
 	out := deliveryOut(d)
 	body := string(d.Body)
 	out.Body = &body
-	if sub, err := a.store.SubscriptionGet(r.Context(), d.SubscriptionID); err == nil {
-		out.SubscriptionARN = sub.ARN
-	}
 	out.AttemptLog = []AttemptOut{}
 	for _, at := range attempts {
 		out.AttemptLog = append(out.AttemptLog, attemptOut(at))

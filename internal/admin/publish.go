@@ -102,6 +102,7 @@ type TopicOut struct {
 
 // SubscriptionOut is one subscription; a password in its URL is masked.
 type SubscriptionOut struct {
+	ID          int64   `json:"id"`
 	ARN         string  `json:"arn"`
 	URL         string  `json:"url"`
 	Status      string  `json:"status"`
@@ -156,7 +157,7 @@ func (a *api) subscriptions(r *http.Request, accountID int64) (*SubscriptionsOut
 
 func subscriptionOut(s *store.Subscription) SubscriptionOut {
 	return SubscriptionOut{
-		ARN: s.ARN, URL: maskPassword(s.URL), Status: string(s.Status), APIKey: s.APIKey,
+		ID: s.ID, ARN: s.ARN, URL: maskPassword(s.URL), Status: string(s.Status), APIKey: s.APIKey,
 		CreatedAt: formatTime(s.CreatedAt), ConfirmedAt: optionalTime(s.ConfirmedAt), DeletedAt: optionalTime(s.DeletedAt),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/deliverypolicy"
@@ -15,6 +16,9 @@ import (
 // and subscription levels are merged.
 type SubscriptionView struct {
 	SubscriptionOut
+	// AccountID is the account's id, a decimal string as in the account views.
+	AccountID       string                 `json:"accountId"`
+	Endpoint        string                 `json:"endpoint"`
 	TopicARN        string                 `json:"topicArn"`
 	Paused          bool                   `json:"paused"`
 	DeliveryPolicy  json.RawMessage        `json:"deliveryPolicy"`
@@ -28,7 +32,8 @@ func (a *api) subscription(r *http.Request) (*store.Subscription, error) {
 
 func (a *api) subscriptionView(sub *store.Subscription) (SubscriptionView, error) {
 	eff, err := a.effectivePolicy(sub)
-	v := SubscriptionView{SubscriptionOut: subscriptionOut(sub), TopicARN: sub.TopicARN, Paused: sub.Paused, EffectivePolicy: eff}
+	v := SubscriptionView{SubscriptionOut: subscriptionOut(sub), AccountID: strconv.FormatInt(sub.AccountID, 10),
+		Endpoint: sub.Endpoint, TopicARN: sub.TopicARN, Paused: sub.Paused, EffectivePolicy: eff}
 	if sub.DeliveryPolicy != nil {
 		v.DeliveryPolicy = sub.DeliveryPolicy
 	}

@@ -54,7 +54,7 @@ func newRoot(io IO) *cobra.Command {
 	}
 	root.AddCommand(newServeCmd(io), newMigrateCmd(io), newAccountCmd(io), newKeyCmd(io), newPingCmd(io), newSubscribeCmd(io), newUnsubscribeCmd(io), newPublishCmd(io),
 		newDeadLettersCmd(io), newListenCmd(io), newVersionCmd(io), newBenchCmd(io))
-	root.AddCommand(newSubscriptionsCmd(io), newDeliveriesCmd(io))
+	root.AddCommand(newSubscriptionsCmd(io), newDeliveriesCmd(io), newSubjectsCmd(io))
 	return root
 }
 

@@ -286,7 +286,7 @@ func TestDeadLettersCommands(t *testing.T) {
 
 	code, out, errOut := runCLI(t, nil, append([]string{"deadletters", "list"}, flags...)...)
 	require.Equal(t, 0, code, errOut)
-	require.Regexp(t, `^ID\s+TYPE\s+MESSAGE ID\s+ATTEMPTS\s+DEAD AT\s+LAST ERROR\n$`, out)
+	require.Equal(t, "no dead letters\n", out, "an empty list says so")
 
 	code, _, errOut = runCLI(t, nil, append([]string{"deadletters", "show", "42"}, flags...)...)
 	require.Equal(t, 1, code)

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -38,38 +37,44 @@ func adminCommand(io IO, use, short string, args cobra.PositionalArgs,
 }
 
 func newDeadLettersListCmd(io IO) *cobra.Command {
-	var subscription, since, until string
-	var limit int
+	var filters deliveryFilters
 	cmd, _ := adminCommand(io, "list", "List dead letters, newest first", cobra.NoArgs,
 		func(f *adminFlags, _ []string, asJSON bool) error {
-			q := url.Values{}
-			setIf(q, "subscription", subscription)
-			setIf(q, "since", since)
-			setIf(q, "until", until)
-			q.Set("limit", strconv.Itoa(limit))
+			q, err := filters.query()
+			if err != nil {
+				return err
+			}
 			var out admin.DeliveryList
-			if err := f.do(io, "GET", "/v1/deadletters?"+q.Encode(), nil, &out); err != nil {
+			if err := f.do(io, "GET", "/v1/deadletters?"+q, nil, &out); err != nil {
 				return err
 			}
 			if asJSON {
 				return printJSON(io.Stdout, out)
 			}
-			tw := tabwriter.NewWriter(io.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tTYPE\tMESSAGE ID\tATTEMPTS\tDEAD AT\tLAST ERROR")
-			for _, d := range out.Deliveries {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.MessageType, d.MessageID, d.Attempts, deref(d.DeadAt), d.LastError)
+			if len(out.Deliveries) == 0 {
+				fmt.Fprintln(io.Stdout, "no dead letters")
+				return nil
 			}
-			return tw.Flush()
+			tw := tabwriter.NewWriter(io.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tACCOUNT\tSUBJECT\tATTEMPTS\tDEAD AT\tURL\tLAST ERROR")
+			for _, d := range out.Deliveries {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.AccountID, subjectText(d), d.Attempts,
+					deref(d.DeadAt), d.URL, d.LastError)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if out.NextBefore != nil {
+				fmt.Fprintf(io.Stdout, "more: --before %d\n", *out.NextBefore)
+			}
+			return nil
 		})
-	cmd.Flags().StringVar(&subscription, "subscription", "", "only this subscription (ARN or id)")
-	cmd.Flags().StringVar(&since, "since", "", "only dead letters created at or after this RFC 3339 time")
-	cmd.Flags().StringVar(&until, "until", "", "only dead letters created before this RFC 3339 time")
-	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many")
+	filters.bind(cmd, "dead letters", false)
 	return cmd
 }
 
 func newDeadLettersShowCmd(io IO) *cobra.Command {
-	cmd, _ := adminCommand(io, "show ID", "Show a dead letter: its body and every attempt", cobra.ExactArgs(1),
+	cmd, _ := adminCommand(io, "show ID", "Show a dead letter: who it is for, its body and every attempt", cobra.ExactArgs(1),
 		func(f *adminFlags, args []string, asJSON bool) error {
 			var d admin.DeliveryOut
 			if err := f.do(io, "GET", "/v1/deadletters/"+url.PathEscape(args[0]), nil, &d); err != nil {
@@ -78,12 +83,7 @@ func newDeadLettersShowCmd(io IO) *cobra.Command {
 			if asJSON {
 				return printJSON(io.Stdout, d)
 			}
-			fmt.Fprintf(io.Stdout, "dead letter %d (%s %s) to %s\n  status: %s, %d attempt(s), last error: %s\n",
-				d.ID, d.MessageType, d.MessageID, d.SubscriptionARN, d.Status, d.Attempts, d.LastError)
-			for _, a := range d.AttemptLog {
-				fmt.Fprintf(io.Stdout, "  attempt %d at %s: %s, HTTP %d, %d ms %s\n", a.Number, a.StartedAt, a.Outcome, a.StatusCode, a.DurationMs, a.Error)
-			}
-			fmt.Fprintf(io.Stdout, "body:\n%s\n", deref(d.Body))
+			printDelivery(io, "dead letter", d)
 			return nil
 		})
 	return cmd
@@ -117,14 +117,15 @@ func newDeadLettersRedriveCmd(io IO) *cobra.Command {
 			return nil
 		})
 	cmd.Flags().StringVar(&subscription, "subscription", "", "redrive every dead letter of this subscription (ARN or id)")
-	cmd.Flags().StringVar(&since, "since", "", "redrive dead letters created at or after this RFC 3339 time")
-	cmd.Flags().StringVar(&until, "until", "", "redrive dead letters created before this RFC 3339 time")
+	cmd.Flags().StringVar(&since, "since", "", "redrive dead letters created at or after this time: RFC 3339, or an age such as 30m, 1h, 2d")
+	cmd.Flags().StringVar(&until, "until", "", "redrive dead letters created before this time: RFC 3339, or an age such as 30m, 1h, 2d")
 	return cmd
 }
 
 // redriveSelection builds a bulk redrive request from the flags.
 func redriveSelection(subscription, since, until string) (admin.RedriveIn, error) {
 	in := admin.RedriveIn{Subscription: subscription}
+	now := time.Now()
 	for _, v := range []struct {
 		flag, value string
 		dst         **time.Time
@@ -132,9 +133,9 @@ func redriveSelection(subscription, since, until string) (admin.RedriveIn, error
 		if v.value == "" {
 			continue
 		}
-		t, err := time.Parse(time.RFC3339, v.value)
+		t, err := parseTimeFlag(v.flag, v.value, now)
 		if err != nil {
-			return in, fmt.Errorf("%s %q: want an RFC 3339 time", v.flag, v.value)
+			return in, err
 		}
 		*v.dst = &t
 	}

@@ -2,24 +2,24 @@ package cli
 
 import "github.com/spf13/cobra"
 
-// newSubscriptionsCmd is the group of commands on subscriptions, through
-// a running server's admin API.
+// newSubscriptionsCmd is the "subscriptions" group: operator views and
+// controls of subscriptions through a running server's admin API.
 func newSubscriptionsCmd(io IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "subscriptions",
-		Short: "Manage subscriptions through a running server's admin API",
+		Short: "List and delete subscriptions through a running server's admin API",
 	}
-	cmd.AddCommand(newSubscriptionsDeleteCmd(io))
+	cmd.AddCommand(newSubscriptionsListCmd(io), newSubscriptionsDeleteCmd(io))
 	return cmd
 }
 
-// newDeliveriesCmd is the group of commands on deliveries, through a
-// running server's admin API.
+// newDeliveriesCmd is the "deliveries" group: operator views and controls
+// of deliveries through a running server's admin API.
 func newDeliveriesCmd(io IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "deliveries",
-		Short: "Manage deliveries through a running server's admin API",
+		Short: "List, inspect and cancel deliveries through a running server's admin API",
 	}
-	cmd.AddCommand(newDeliveriesCancelCmd(io))
+	cmd.AddCommand(newDeliveriesListCmd(io), newDeliveriesShowCmd(io), newDeliveriesCancelCmd(io))
 	return cmd
 }

@@ -129,6 +129,30 @@ type Delivery struct {
 	// ends (see DeliveryCreateParams); zero otherwise, and on every
 	// delivery but those DeliveryCreateMany returns.
 	HeldUntil time.Time
+
+	// DeliveryRef is who the delivery is for and when it is next tried;
+	// only DeliveryList and DeliveryDetail fill it in.
+	DeliveryRef
+}
+
+// DeliveryRef is what a delivery's views join in: its subscription, topic
+// and account, its event's subject, and when its next attempt is due.
+type DeliveryRef struct {
+	SubscriptionARN string
+	// URL is the subscription's endpoint URL.
+	URL string
+	// SubscriptionPaused: the next attempt waits for a resume.
+	SubscriptionPaused bool
+	AccountID          int64
+	// Endpoint is the topic's catalog endpoint, e.g. "companies".
+	Endpoint string
+	// Subject is the event's subject; nil for a message without an event
+	// (a SubscriptionConfirmation or UnsubscribeConfirmation).
+	Subject *string
+	// NextAttemptAt is when the next attempt is due: the recorded retry's
+	// time, a held delivery's hold end, or its creation while the first
+	// attempt is due; nil when the delivery is not pending.
+	NextAttemptAt *time.Time
 }
 
 // Attempt is one recorded delivery attempt.
@@ -167,6 +191,8 @@ type DeliveryListParams struct {
 	CreatedBefore  *time.Time
 	// BeforeID pages: only deliveries with a smaller id.
 	BeforeID int64
+	// RedrivenFrom keeps only the redrive of that dead letter.
+	RedrivenFrom int64
 	// Limit caps the rows returned (newest first); required.
 	Limit int
 }
@@ -236,8 +262,9 @@ type DeliveryAttemptParams struct {
 	// whose hold has already been handed to the queue is left to the
 	// queue's job.
 	Held bool
-	// RetryAt is when a pending delivery's next attempt is due; only read
-	// with Held.
+	// RetryAt is when a pending delivery's next attempt is due: stored as
+	// the delivery's next attempt time (DeliveryRef.NextAttemptAt) and,
+	// with Held, the enqueued job's due time.
 	RetryAt time.Time
 }
 
@@ -274,6 +301,9 @@ type NotifyQueries interface {
 	// SubscriptionListByAccount returns the account's subscriptions,
 	// deleted ones included, in id order.
 	SubscriptionListByAccount(ctx context.Context, accountID int64) ([]*Subscription, error)
+	// SubscriptionListAll returns every account's subscriptions, deleted
+	// ones included, in id order.
+	SubscriptionListAll(ctx context.Context) ([]*Subscription, error)
 	// SubscriptionListConfirmed returns the topic's confirmed subscriptions.
 	SubscriptionListConfirmed(ctx context.Context, topicID int64) ([]*Subscription, error)
 	// SubscriptionSetStatus moves a subscription to a status, stamping
@@ -329,8 +359,11 @@ type NotifyQueries interface {
 	// would cost each of them for the callers that want it (DeliveryGet).
 	DeliveryRecordAttempt(ctx context.Context, p DeliveryAttemptParams) error
 	// DeliveryList returns deliveries matching the filter, newest first,
-	// without their bodies.
+	// without their bodies, with their DeliveryRef, in one query.
 	DeliveryList(ctx context.Context, p DeliveryListParams) ([]*Delivery, error)
+	// DeliveryDetail is DeliveryGet with its DeliveryRef joined in, for
+	// the admin views; ErrNotFound if there is no such delivery.
+	DeliveryDetail(ctx context.Context, id int64) (*Delivery, error)
 	// DeliveryAttemptList returns a delivery's attempts, oldest first.
 	DeliveryAttemptList(ctx context.Context, deliveryID int64) ([]*Attempt, error)
 	// DeliveryRedrive re-sends a dead letter: a new pending delivery with

@@ -162,20 +162,35 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 
 // settleHeld lifts a direct send's hold in tx (deliveryjobs.Settle).
 func (q queries) settleHeld(ctx context.Context, tx pgx.Tx, p store.DeliveryAttemptParams) error {
-	exec := func(ctx context.Context, query string, id int64) (int64, error) {
-		tag, err := tx.Exec(ctx, strings.Replace(query, "?", "$1", 1), id)
-		return tag.RowsAffected(), err
-	}
-	if _, err := deliveryjobs.Settle(ctx, q.jobs, tx, exec, p); err != nil {
+	if _, err := deliveryjobs.Settle(ctx, q.jobs, tx, pgExec(tx), p); err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
 	return nil
 }
 
+// pgExec runs deliveryjobs' statements in tx.
+func pgExec(tx pgx.Tx) deliveryjobs.Exec {
+	return func(ctx context.Context, query string, id int64) (int64, error) {
+		tag, err := tx.Exec(ctx, strings.Replace(query, "?", "$1", 1), id)
+		return tag.RowsAffected(), err
+	}
+}
+
 // DeliveryReleaseHeld hands a held delivery to the queue, due at at.
 func (q queries) DeliveryReleaseHeld(ctx context.Context, deliveryID int64, at time.Time) error {
 	return q.withTx(ctx, func(tx pgx.Tx) error {
-		return q.settleHeld(ctx, tx, deliveryjobs.ReleaseParams(deliveryID, at))
+		tag, err := tx.Exec(ctx, `UPDATE deliveries SET held_until = NULL, next_attempt_at = $1
+			WHERE id = $2 AND held_until IS NOT NULL`, ts(at), deliveryID)
+		if err != nil {
+			return fmt.Errorf("postgres: release delivery %d: %w", deliveryID, translate(err))
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // no longer held: the queue has it
+		}
+		if _, err := deliveryjobs.Lifted(ctx, q.jobs, tx, pgExec(tx), deliveryjobs.ReleaseParams(deliveryID, at)); err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		return nil
 	})
 }
 
@@ -186,7 +201,7 @@ func (q queries) DeliveryReleaseExpiredHolds(ctx context.Context, before time.Ti
 	var lifted int
 	err := q.withTx(ctx, func(tx pgx.Tx) error {
 		lifted = 0
-		rows, err := tx.Query(ctx, `UPDATE deliveries SET held_until = NULL
+		rows, err := tx.Query(ctx, `UPDATE deliveries SET held_until = NULL, next_attempt_at = $1
 			WHERE id IN (SELECT id FROM deliveries WHERE held_until <= $1 ORDER BY held_until LIMIT $2 FOR UPDATE SKIP LOCKED)
 			RETURNING id, status`, ts(before), limit)
 		if err != nil {
@@ -241,44 +256,6 @@ func nullString(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// DeliveryList returns deliveries matching the filter, newest first.
-func (q queries) DeliveryList(ctx context.Context, p store.DeliveryListParams) ([]*store.Delivery, error) {
-	var where []string
-	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, fmt.Sprintf(cond, len(args))) // cond's %d is the argument's number
-	}
-	if p.AccountID != 0 {
-		add(`subscription_id IN (SELECT s.id FROM subscriptions s JOIN topics t ON t.id = s.topic_id WHERE t.account_id = $%d)`, p.AccountID)
-	}
-	if p.SubscriptionID != 0 {
-		add(`subscription_id = $%d`, p.SubscriptionID)
-	}
-	if p.Status != "" {
-		add(`status = $%d`, p.Status)
-	}
-	if p.CreatedAfter != nil {
-		add(`created_at >= $%d`, tsPtr(p.CreatedAfter))
-	}
-	if p.CreatedBefore != nil {
-		add(`created_at < $%d`, tsPtr(p.CreatedBefore))
-	}
-	if p.BeforeID != 0 {
-		add(`id < $%d`, p.BeforeID)
-	}
-	query := `SELECT ` + deliveryListColumns + ` FROM deliveries`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	args = append(args, p.Limit)
-	rows, err := q.ex.Query(ctx, query+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: list deliveries: %w", err)
-	}
-	return collect(rows, scanDelivery)
 }
 
 // DeliveryAttemptList returns a delivery's attempts, oldest first.

@@ -32,9 +32,15 @@ func recordAttempt(ctx context.Context, tx pgx.Tx, p store.DeliveryAttemptParams
 	if p.Error != "" {
 		lastErr = &p.Error
 	}
+	var next *time.Time
+	if p.Status == store.DeliveryPending && !p.RetryAt.IsZero() {
+		t := ts(p.RetryAt)
+		next = &t
+	}
 	tag, err := tx.Exec(ctx, `UPDATE deliveries SET attempts = attempts + $1, status = $2,
-		last_error = COALESCE($3, last_error), completed_at = $4, dead_at = $5 WHERE id = $6 AND status = $7`,
-		counted, p.Status, lastErr, completed, dead, p.ID, store.DeliveryPending)
+		last_error = COALESCE($3, last_error), completed_at = $4, dead_at = $5, next_attempt_at = $6
+		WHERE id = $7 AND status = $8`,
+		counted, p.Status, lastErr, completed, dead, next, p.ID, store.DeliveryPending)
 	if err != nil || tag.RowsAffected() == 1 {
 		return true, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -166,11 +165,6 @@ func (q queries) DeliveryRecordAttempt(ctx context.Context, p store.DeliveryAtte
 	return err
 }
 
-// settleHeld lifts a direct send's hold in tx (deliveryjobs.Settle).
-func (q queries) settleHeld(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParams) error {
-	return q.afterSettle(deliveryjobs.Settle(ctx, q.jobs, tx, txExec(tx), p))
-}
-
 // afterSettle notes a job that settling a hold enqueued.
 func (q queries) afterSettle(enqueued bool, err error) error {
 	if err != nil {
@@ -196,7 +190,15 @@ func txExec(tx *sql.Tx) deliveryjobs.Exec {
 // DeliveryReleaseHeld hands a held delivery to the queue, due at at.
 func (q queries) DeliveryReleaseHeld(ctx context.Context, deliveryID int64, at time.Time) error {
 	return q.withTx(ctx, func(tx *sql.Tx) error {
-		return q.settleHeld(ctx, tx, deliveryjobs.ReleaseParams(deliveryID, at))
+		n, err := execCount(ctx, tx, `UPDATE deliveries SET held_until = NULL, next_attempt_at = ?
+			WHERE id = ? AND held_until IS NOT NULL`, micros(at), deliveryID)
+		if err != nil {
+			return fmt.Errorf("sqlite: release delivery %d: %w", deliveryID, translate(err))
+		}
+		if n == 0 {
+			return nil // no longer held: the queue has it
+		}
+		return q.afterSettle(deliveryjobs.Lifted(ctx, q.jobs, tx, txExec(tx), deliveryjobs.ReleaseParams(deliveryID, at)))
 	})
 }
 
@@ -205,8 +207,8 @@ func (q queries) DeliveryReleaseHeld(ctx context.Context, deliveryID int64, at t
 func (q queries) DeliveryReleaseExpiredHolds(ctx context.Context, before time.Time, limit int) (int, error) {
 	var lifted int
 	err := q.withTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET held_until = NULL
-			WHERE id IN (SELECT id FROM deliveries WHERE held_until <= ? ORDER BY held_until LIMIT ?)
+		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET held_until = NULL, next_attempt_at = ?1
+			WHERE id IN (SELECT id FROM deliveries WHERE held_until <= ?1 ORDER BY held_until LIMIT ?2)
 			RETURNING id, status`, micros(before), limit)
 		if err != nil {
 			return fmt.Errorf("sqlite: release expired holds: %w", err)
@@ -245,40 +247,6 @@ func pendingIDs(rows *sql.Rows) ([]int64, int, error) {
 		}
 	}
 	return ids, n, rows.Err()
-}
-
-// DeliveryList returns deliveries matching the filter, newest first.
-func (q queries) DeliveryList(ctx context.Context, p store.DeliveryListParams) ([]*store.Delivery, error) {
-	var where []string
-	var args []any
-	add := func(cond string, arg any) { where = append(where, cond); args = append(args, arg) }
-	if p.AccountID != 0 {
-		add(`subscription_id IN (SELECT s.id FROM subscriptions s JOIN topics t ON t.id = s.topic_id WHERE t.account_id = ?)`, p.AccountID)
-	}
-	if p.SubscriptionID != 0 {
-		add(`subscription_id = ?`, p.SubscriptionID)
-	}
-	if p.Status != "" {
-		add(`status = ?`, p.Status)
-	}
-	if p.CreatedAfter != nil {
-		add(`created_at >= ?`, micros(*p.CreatedAfter))
-	}
-	if p.CreatedBefore != nil {
-		add(`created_at < ?`, micros(*p.CreatedBefore))
-	}
-	if p.BeforeID != 0 {
-		add(`id < ?`, p.BeforeID)
-	}
-	query := `SELECT ` + deliveryListColumns + ` FROM deliveries`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	rows, err := q.ex.QueryContext(ctx, query+` ORDER BY id DESC LIMIT ?`, append(args, p.Limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list deliveries: %w", err)
-	}
-	return collect(rows, scanDelivery)
 }
 
 // DeliveryAttemptList returns a delivery's attempts, oldest first.

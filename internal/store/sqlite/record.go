@@ -33,9 +33,14 @@ func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParam
 	if p.Error != "" {
 		lastErr = &p.Error
 	}
+	var next *int64
+	if p.Status == store.DeliveryPending && !p.RetryAt.IsZero() {
+		us := micros(p.RetryAt)
+		next = &us
+	}
 	const set = `UPDATE deliveries SET attempts = attempts + ?, status = ?,
-		last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ?`
-	args := func() []any { return []any{counted, p.Status, lastErr, completed, dead, p.ID, store.DeliveryPending} }
+		last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ?, next_attempt_at = ?`
+	args := func() []any { return []any{counted, p.Status, lastErr, completed, dead, next, p.ID, store.DeliveryPending} }
 	if p.Held {
 		n, err := execCount(ctx, tx, set+`, held_until = NULL WHERE id = ? AND status = ? AND held_until IS NOT NULL`, args()...)
 		if err != nil || n == 1 {

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("EventsAndDeliveries", func(t *testing.T) { testEventsAndDeliveries(t, newStore) })
 	t.Run("PausesAndPolicies", func(t *testing.T) { testPausesAndPolicies(t, newStore) })
 	t.Run("Cleanup", func(t *testing.T) { testCleanup(t, newStore) })
+	t.Run("Views", func(t *testing.T) { testViews(t, newStore) })
 }
 
 // baseTime is a fixed time with sub-microsecond digits that backends must
