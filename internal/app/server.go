@@ -36,9 +36,15 @@ type Server struct {
 	adminSrv         *http.Server
 }
 
-// NewServer opens the core and binds both listeners; Run serves them.
+// NewServer locks the data directory, opens the core and binds both
+// listeners; Run serves them. Another process holding the data directory
+// is an error (*LockedError) that says so.
 func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
-	core, err := OpenCore(ctx, cfg, log)
+	lock, err := LockDataDir(cfg.DataDir, ServeCommand)
+	if err != nil {
+		return nil, serveLockError(err)
+	}
+	core, err := OpenLockedCore(ctx, cfg, log, lock)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +74,16 @@ func (s *Server) init(ctx context.Context) error {
 	}
 	s.publicSrv = newHTTPServer(s.publicHandler(), s.log)
 	s.adminSrv = newHTTPServer(s.adminHandler(), s.log)
-	return nil
+	return s.lock.ServerUp(s.AdminURL(), s.adminTokenSource.String())
+}
+
+// serveLockError says what to do about a data directory in use.
+func serveLockError(err error) error {
+	var le *LockedError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%w: stop it, or give this server another --data-dir", err)
+	}
+	return err
 }
 
 // publicHandler routes the public listener: health and the iVvy API.
