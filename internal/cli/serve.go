@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -62,6 +63,11 @@ func newMigrateCmd(io IO) *cobra.Command {
 		Short: "Apply the database schema migrations (serve also applies them on start)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			lock, err := app.LockDataDir(cfg.DataDir, "migrate")
+			if err != nil {
+				return migrateLockError(err)
+			}
+			defer lock.Close()
 			st, err := app.OpenStore(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -85,6 +91,19 @@ func newMigrateCmd(io IO) *cobra.Command {
 	}
 	bindConfig(cmd, io, &cfg, storage)
 	return cmd
+}
+
+// migrateLockError says why migrate refuses a data directory in use.
+func migrateLockError(err error) error {
+	var le *app.LockedError
+	if !errors.As(err, &le) {
+		return err
+	}
+	if le.Holder != nil && le.Holder.Command == app.ServeCommand {
+		return fmt.Errorf("%w: migrate does not change the schema under a running server; "+
+			"stop it first (serve applies pending migrations itself when it starts)", err)
+	}
+	return fmt.Errorf("%w: try again once it has finished", err)
 }
 
 // printDevCredentials prints serve --dev's account and key.
