@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivvy-notify/ivvy-notify/internal/cli"
+	"github.com/ivvy-notify/ivvy-notify/ivvyclient"
 	"github.com/ivvy-notify/ivvy-notify/receiver"
 )
 
@@ -117,4 +119,42 @@ func TestCLIAgainstRunningServer(t *testing.T) {
 	require.Contains(t, stderr, "admin token: set IVVY_NOTIFY_ADMIN_TOKEN")
 	c.mustAdmin(200, "GET", "/v1/accounts", "", &list)
 	require.Len(t, list.Accounts, 2, "nothing written behind the server's back")
+}
+
+// TestPostgresCLIRotateSeenByNode: a PostgreSQL node keeps no copy of the
+// accounts' signing keys, so `key rotate` run against the shared database
+// from another data directory (no server holds it: the command works
+// directly) signs the node's next publish.
+func TestPostgresCLIRotateSeenByNode(t *testing.T) {
+	masterKey := strings.Repeat("5a", 32)
+	cfg := testConfig(t)
+	cfg.DatabaseURL, cfg.MasterKey, cfg.AllowPrivateEndpoints = testDatabaseURL(t), masterKey, true
+	s := &subscribed{srv: startServer(t, cfg)}
+	s.acct, s.key = newAccountKey(t, s.srv)
+	s.rcv = newTestReceiver(t, s.srv.KeyBaseURL, true)
+	_, err := ivvyclient.New(s.srv.PublicURL, s.key.Key, s.key.Secret).SubscribeToNotifications(context.Background(),
+		ivvyclient.Endpoints{Companies: s.rcv.URL("/companies")})
+	require.NoError(t, err)
+	s.rcv.waitFor(receiver.SNSTypeSubscriptionConfirmation, 1)
+	publish(t, s.srv, s.acct, "CompanyAdded", []byte(`{"data":{"id":1}}`))
+	before := s.rcv.waitFor(receiver.SNSTypeNotification, 1)[0].Inner.SigningPublicKeyPath
+
+	var out, errOut bytes.Buffer
+	env := map[string]string{"IVVY_NOTIFY_MASTER_KEY": masterKey}
+	code := cli.Run(context.Background(), []string{"key", "rotate", "--account", s.acct, "--json",
+		"--database-url", cfg.DatabaseURL, "--data-dir", filepath.Join(t.TempDir(), "other")},
+		cli.IO{Stdout: &out, Stderr: &errOut, LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	require.Equal(t, 0, code, errOut.String())
+	var rotated struct{ PublicKeyPath string }
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rotated))
+	require.NotEqual(t, before, rotated.PublicKeyPath)
+
+	publish(t, s.srv, s.acct, "CompanyAdded", []byte(`{"data":{"id":2}}`))
+	require.Equal(t, rotated.PublicKeyPath, s.rcv.waitFor(receiver.SNSTypeNotification, 2)[1].Inner.SigningPublicKeyPath)
+
+	out.Reset()
+	code = cli.Run(context.Background(), []string{"migrate", "--database-url", cfg.DatabaseURL, "--data-dir", cfg.DataDir},
+		cli.IO{Stdout: &out, Stderr: &errOut, LookupEnv: func(string) (string, bool) { return "", false }})
+	require.Equal(t, 0, code, "PostgreSQL's migrations run beside the nodes, even from a node's data directory: %s", errOut.String())
+	require.Contains(t, out.String(), "database is up to date")
 }

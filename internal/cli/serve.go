@@ -63,11 +63,16 @@ func newMigrateCmd(io IO) *cobra.Command {
 		Short: "Apply the database schema migrations (serve also applies them on start)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			lock, err := app.LockDataDir(cfg.DataDir, "migrate")
-			if err != nil {
-				return migrateLockError(err)
+			if cfg.DatabaseURL == "" {
+				// SQLite: nobody else may write the database meanwhile.
+				// (PostgreSQL's migrations are applied with nodes running:
+				// "once, before rolling out".)
+				lock, err := app.LockDataDir(cfg.DataDir, "migrate")
+				if err != nil {
+					return migrateLockError(err)
+				}
+				defer lock.Close()
 			}
-			defer lock.Close()
 			st, err := app.OpenStore(cmd.Context(), cfg)
 			if err != nil {
 				return err
