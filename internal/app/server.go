@@ -74,7 +74,8 @@ func (s *Server) init(ctx context.Context) error {
 	}
 	s.publicSrv = newHTTPServer(s.publicHandler(), s.log)
 	s.adminSrv = newHTTPServer(s.adminHandler(), s.log)
-	return s.lock.ServerUp(s.AdminURL(), s.adminTokenSource.String())
+	// Where the token is, not whether it was just generated.
+	return s.lock.ServerUp(s.AdminURL(), secrets.Source{Env: src.Env, Path: src.Path}.String())
 }
 
 // serveLockError says what to do about a data directory in use.
