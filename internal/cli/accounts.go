@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ivvy-notify/ivvy-notify/internal/app"
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
 )
 
@@ -38,7 +39,7 @@ func dataCommand(io IO, use, short string, args cobra.PositionalArgs,
 }
 
 func newAccountCmd(io IO) *cobra.Command {
-	cmd := &cobra.Command{Use: "account", Short: "Create and list accounts"}
+	cmd := &cobra.Command{Use: "account", Short: "Create and list accounts", Long: "Create and list accounts.\n" + throughServerNote}
 	cmd.AddCommand(
 		dataCommand(io, "create NAME", "Create an account", cobra.ExactArgs(1),
 			func(ctx context.Context, ops accountOps, args []string, asJSON bool) error {
@@ -71,6 +72,12 @@ func newAccountCmd(io IO) *cobra.Command {
 	)
 	return cmd
 }
+
+// throughServerNote tells the account and key commands' users where their
+// changes go.
+const throughServerNote = "With no server running they open the data directory themselves; while a serve holds it,\n" +
+	"they go through its admin API (found in <data-dir>/" + app.LockFile + "; the token from " + config.EnvAdminToken + "\n" +
+	"or <data-dir>/admin-token), so that the server sees every change at once."
 
 // parseAccountID reads an --account value.
 func parseAccountID(s string) (int64, error) {

@@ -12,7 +12,8 @@ import (
 )
 
 func newKeyCmd(io IO) *cobra.Command {
-	cmd := &cobra.Command{Use: "key", Short: "Create, list and revoke iVvy API keys"}
+	cmd := &cobra.Command{Use: "key", Short: "Create, list and revoke iVvy API keys",
+		Long: "Create, list and revoke iVvy API keys, and rotate an account's message-signing key.\n" + throughServerNote}
 	cmd.AddCommand(newKeyCreateCmd(io), newKeyListCmd(io), newKeyRevokeCmd(io), newKeyRotateCmd(io))
 	return cmd
 }
