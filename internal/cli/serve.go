@@ -63,16 +63,11 @@ func newMigrateCmd(io IO) *cobra.Command {
 		Short: "Apply the database schema migrations (serve also applies them on start)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cfg.DatabaseURL == "" {
-				// SQLite: nobody else may write the database meanwhile.
-				// (PostgreSQL's migrations are applied with nodes running:
-				// "once, before rolling out".)
-				lock, err := app.LockDataDir(cfg.DataDir, "migrate")
-				if err != nil {
-					return migrateLockError(err)
-				}
-				defer lock.Close()
+			lock, err := lockForMigrate(cfg)
+			if err != nil {
+				return err
 			}
+			defer lock.Close()
 			st, err := app.OpenStore(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -98,17 +93,28 @@ func newMigrateCmd(io IO) *cobra.Command {
 	return cmd
 }
 
-// migrateLockError says why migrate refuses a data directory in use.
-func migrateLockError(err error) error {
+// lockForMigrate locks an SQLite data directory for migrate, waiting a
+// while for another command, refusing a server; nil for PostgreSQL, whose
+// migrations are applied with the nodes running ("once, before rolling
+// out").
+func lockForMigrate(cfg config.Config) (*app.DataLock, error) {
+	if cfg.DatabaseURL != "" {
+		return nil, nil
+	}
+	lock, holder, err := app.LockOrFindServer(cfg.DataDir, "migrate", lockWait)
+	if holder != nil {
+		dir, _ := filepath.Abs(cfg.DataDir)
+		err = &app.LockedError{Dir: dir, Holder: holder}
+	}
 	var le *app.LockedError
 	if !errors.As(err, &le) {
-		return err
+		return lock, err
 	}
 	if le.Holder != nil && le.Holder.Command == app.ServeCommand {
-		return fmt.Errorf("%w: migrate does not change the schema under a running server; "+
+		return nil, fmt.Errorf("%w: migrate does not change the schema under a running server; "+
 			"stop it first (serve applies pending migrations itself when it starts)", err)
 	}
-	return fmt.Errorf("%w: try again once it has finished", err)
+	return nil, fmt.Errorf("%w: try again once it has finished", err)
 }
 
 // printDevCredentials prints serve --dev's account and key.
