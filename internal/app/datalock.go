@@ -213,19 +213,28 @@ func absDir(dir string) string {
 // starting — is waited for, polling, up to wait; then the *LockedError is
 // returned.
 func LockOrFindServer(dir, command string, wait time.Duration) (*DataLock, *LockHolder, error) {
+	l, err := lockWaiting(dir, command, wait, (*LockHolder).Serving)
+	var le *LockedError
+	if errors.As(err, &le) && le.Holder.Serving() {
+		return nil, le.Holder, nil
+	}
+	return l, nil, err
+}
+
+// lockWaiting is LockDataDir, tried again every 50 ms for up to wait while
+// another process holds the lock, unless stop says that its holder will
+// not let go soon.
+func lockWaiting(dir, command string, wait time.Duration, stop func(*LockHolder) bool) (*DataLock, error) {
 	deadline := time.Now().Add(wait)
 	for {
 		l, err := LockDataDir(dir, command)
 		var le *LockedError
-		if !errors.As(err, &le) {
-			return l, nil, err
-		}
-		if le.Holder.Serving() {
-			return nil, le.Holder, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, nil, le
+		if !errors.As(err, &le) || stop(le.Holder) || time.Now().After(deadline) {
+			return l, err
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// isServer reports whether the holder is a server, serving or starting.
+func isServer(h *LockHolder) bool { return h != nil && h.Command == ServeCommand }

@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,8 +67,25 @@ func TestOpenCoreRefusesLockedDataDir(t *testing.T) {
 	var le *LockedError
 	require.ErrorAs(t, err, &le)
 	require.NoFileExists(t, filepath.Join(dir, "ivvy-notify.db"), "the store is not opened behind the holder's back")
+	start := time.Now()
 	_, err = NewServer(t.Context(), cfg, nil)
 	require.ErrorContains(t, err, fmt.Sprintf("is in use by ivvy-notify serve (PID %d): stop it, or give this server another --data-dir", os.Getpid()))
+	require.Less(t, time.Since(start), time.Second, "another server is not waited for")
+}
+
+// TestServerWaitsForCommand: a server starting while a command such as
+// account create holds the data directory starts once it is done.
+func TestServerWaitsForCommand(t *testing.T) {
+	requireFlock(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	l, err := LockDataDir(dir, "account create")
+	require.NoError(t, err)
+	time.AfterFunc(300*time.Millisecond, func() { l.Close() })
+	srv, err := NewServer(t.Context(), testCoreConfig(dir), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	require.True(t, ReadLockHolder(dir).Serving())
+	srv.closeListeners()
+	require.NoError(t, srv.Core.Close())
 }
 
 // TestDataLockFreedWhenHolderDies: a process SIGKILLed while holding the

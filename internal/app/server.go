@@ -36,11 +36,16 @@ type Server struct {
 	adminSrv         *http.Server
 }
 
+// serveLockWait is how long a starting server waits for a command (account
+// create, say) to release the data directory.
+const serveLockWait = 10 * time.Second
+
 // NewServer locks the data directory, opens the core and binds both
-// listeners; Run serves them. Another process holding the data directory
-// is an error (*LockedError) that says so.
+// listeners; Run serves them. Another server holding the data directory is
+// an error (*LockedError) that says so, at once; a command holding it is
+// waited for, up to serveLockWait.
 func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
-	lock, err := LockDataDir(cfg.DataDir, ServeCommand)
+	lock, err := lockWaiting(cfg.DataDir, ServeCommand, serveLockWait, isServer)
 	if err != nil {
 		return nil, serveLockError(err)
 	}
