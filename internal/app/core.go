@@ -33,22 +33,36 @@ type Core struct {
 	Logger          *slog.Logger
 	// Migrated lists the migrations applied while opening.
 	Migrated []int
+	// lock is this process's lock on the data directory; Close releases it.
+	lock *DataLock
 }
 
-// OpenCore prepares the data directory, opens and migrates the database,
-// and loads the master key, refusing one that does not match the key the
-// database was created with.
+// OpenCore locks the data directory (LockDataDir: a *LockedError if
+// another process holds it), then opens it as OpenLockedCore does.
 func OpenCore(ctx context.Context, cfg config.Config, log *slog.Logger) (*Core, error) {
+	lock, err := LockDataDir(cfg.DataDir, "")
+	if err != nil {
+		return nil, err
+	}
+	return OpenLockedCore(ctx, cfg, log, lock)
+}
+
+// OpenLockedCore prepares the data directory, whose lock the caller holds
+// and hands over (Close, or a failure here, releases it), opens and
+// migrates the database, and loads the master key, refusing one that does
+// not match the key the database was created with.
+func OpenLockedCore(ctx context.Context, cfg config.Config, log *slog.Logger, lock *DataLock) (*Core, error) {
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
+		lock.Close()
 		return nil, err
 	}
 	if log == nil {
 		log = slog.Default()
 	}
-	c := &Core{Config: cfg, Store: st, Logger: log}
+	c := &Core{Config: cfg, Store: st, Logger: log, lock: lock}
 	if err := c.init(ctx); err != nil {
-		st.Close()
+		c.Close()
 		return nil, err
 	}
 	return c, nil
@@ -97,5 +111,5 @@ func (c *Core) loadMasterKey(ctx context.Context, st store.Store) error {
 	return nil
 }
 
-// Close closes the store.
-func (c *Core) Close() error { return c.Store.Close() }
+// Close closes the store, then releases the data directory's lock.
+func (c *Core) Close() error { return errors.Join(c.Store.Close(), c.lock.Close()) }

@@ -36,9 +36,20 @@ type Server struct {
 	adminSrv         *http.Server
 }
 
-// NewServer opens the core and binds both listeners; Run serves them.
+// serveLockWait is how long a starting server waits for a command (account
+// create, say) to release the data directory.
+const serveLockWait = 10 * time.Second
+
+// NewServer locks the data directory, opens the core and binds both
+// listeners; Run serves them. Another server holding the data directory is
+// an error (*LockedError) that says so, at once; a command holding it is
+// waited for, up to serveLockWait.
 func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
-	core, err := OpenCore(ctx, cfg, log)
+	lock, err := lockWaiting(cfg.DataDir, ServeCommand, serveLockWait, isServer)
+	if err != nil {
+		return nil, serveLockError(err)
+	}
+	core, err := OpenLockedCore(ctx, cfg, log, lock)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +79,17 @@ func (s *Server) init(ctx context.Context) error {
 	}
 	s.publicSrv = newHTTPServer(s.publicHandler(), s.log)
 	s.adminSrv = newHTTPServer(s.adminHandler(), s.log)
-	return nil
+	// Where the token is, not whether it was just generated.
+	return s.lock.ServerUp(s.AdminURL(), secrets.Source{Env: src.Env, Path: src.Path}.String())
+}
+
+// serveLockError says what to do about a data directory in use.
+func serveLockError(err error) error {
+	var le *LockedError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%w: stop it, or give this server another --data-dir", err)
+	}
+	return err
 }
 
 // publicHandler routes the public listener: health and the iVvy API.

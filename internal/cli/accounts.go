@@ -4,30 +4,33 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ivvy-notify/ivvy-notify/internal/admin"
 	"github.com/ivvy-notify/ivvy-notify/internal/app"
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
 )
 
-// dataCommand builds a subcommand that opens the data directory's store,
-// runs fn, and closes it. Its flags are the storage flags plus --json.
+// dataCommand builds a subcommand that works on the data directory's
+// accounts and keys: directly, holding the directory's lock for its run,
+// or through the admin API of the server that holds it (openAccountOps).
+// Its flags are the storage flags plus --json.
 func dataCommand(io IO, use, short string, args cobra.PositionalArgs,
-	fn func(ctx context.Context, core *app.Core, args []string, asJSON bool) error) *cobra.Command {
+	fn func(ctx context.Context, ops accountOps, args []string, asJSON bool) error) *cobra.Command {
 	cfg := config.Default()
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use: use, Short: short, Args: args,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			core, err := app.OpenCore(cmd.Context(), cfg, nil)
+			name := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+			ops, done, err := openAccountOps(cmd.Context(), cfg, io, name)
 			if err != nil {
 				return err
 			}
-			defer core.Close()
-			return fn(cmd.Context(), core, args, asJSON)
+			defer done()
+			return fn(cmd.Context(), ops, args, asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of text")
@@ -36,29 +39,25 @@ func dataCommand(io IO, use, short string, args cobra.PositionalArgs,
 }
 
 func newAccountCmd(io IO) *cobra.Command {
-	cmd := &cobra.Command{Use: "account", Short: "Create and list accounts"}
+	cmd := &cobra.Command{Use: "account", Short: "Create and list accounts", Long: "Create and list accounts.\n" + throughServerNote}
 	cmd.AddCommand(
 		dataCommand(io, "create NAME", "Create an account", cobra.ExactArgs(1),
-			func(ctx context.Context, core *app.Core, args []string, asJSON bool) error {
-				a, err := core.Accounts.CreateAccount(ctx, args[0])
+			func(ctx context.Context, ops accountOps, args []string, asJSON bool) error {
+				a, err := ops.createAccount(ctx, args[0])
 				if err != nil {
 					return err
 				}
 				if asJSON {
-					return printJSON(io.Stdout, admin.AccountView(a))
+					return printJSON(io.Stdout, a)
 				}
-				fmt.Fprintf(io.Stdout, "created account %d %q\n", a.ID, a.Name)
+				fmt.Fprintf(io.Stdout, "created account %s %q\n", a.ID, a.Name)
 				return nil
 			}),
 		dataCommand(io, "list", "List accounts", cobra.NoArgs,
-			func(ctx context.Context, core *app.Core, _ []string, asJSON bool) error {
-				list, err := core.Accounts.Accounts(ctx)
+			func(ctx context.Context, ops accountOps, _ []string, asJSON bool) error {
+				out, err := ops.accounts(ctx)
 				if err != nil {
 					return err
-				}
-				out := admin.AccountList{Accounts: []admin.Account{}}
-				for _, a := range list {
-					out.Accounts = append(out.Accounts, admin.AccountView(a))
 				}
 				if asJSON {
 					return printJSON(io.Stdout, out)
@@ -73,6 +72,12 @@ func newAccountCmd(io IO) *cobra.Command {
 	)
 	return cmd
 }
+
+// throughServerNote tells the account and key commands' users where their
+// changes go.
+const throughServerNote = "With no server running they open the data directory themselves; while a serve holds it,\n" +
+	"they go through its admin API (found in <data-dir>/" + app.LockFile + "; the token from " + config.EnvAdminToken + "\n" +
+	"or <data-dir>/admin-token), so that the server sees every change at once."
 
 // parseAccountID reads an --account value.
 func parseAccountID(s string) (int64, error) {

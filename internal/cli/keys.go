@@ -9,11 +9,11 @@ import (
 
 	"github.com/ivvy-notify/ivvy-notify/internal/accounts"
 	"github.com/ivvy-notify/ivvy-notify/internal/admin"
-	"github.com/ivvy-notify/ivvy-notify/internal/app"
 )
 
 func newKeyCmd(io IO) *cobra.Command {
-	cmd := &cobra.Command{Use: "key", Short: "Create, list and revoke iVvy API keys"}
+	cmd := &cobra.Command{Use: "key", Short: "Create, list and revoke iVvy API keys",
+		Long: "Create, list and revoke iVvy API keys, and rotate an account's message-signing key.\n" + throughServerNote}
 	cmd.AddCommand(newKeyCreateCmd(io), newKeyListCmd(io), newKeyRevokeCmd(io), newKeyRotateCmd(io))
 	return cmd
 }
@@ -29,7 +29,7 @@ func newKeyCreateCmd(io IO) *cobra.Command {
 	var userID int64
 	var primary bool
 	cmd := dataCommand(io, "create", "Create an API key (account-level, or a user's with --user-id)", cobra.NoArgs,
-		func(ctx context.Context, core *app.Core, _ []string, asJSON bool) error {
+		func(ctx context.Context, ops accountOps, _ []string, asJSON bool) error {
 			id, err := parseAccountID(account)
 			if err != nil {
 				return err
@@ -38,18 +38,15 @@ func newKeyCreateCmd(io IO) *cobra.Command {
 			if userID != 0 {
 				p.UserID = &userID
 			}
-			k, err := core.Accounts.CreateKey(ctx, id, p)
+			k, err := ops.createKey(ctx, id, p)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return printJSON(io.Stdout, admin.CreatedAPIKey{
-					Key: k.Key, Secret: k.Secret, UserID: k.UserID, Primary: k.Primary,
-					CreatedAt: admin.APIKeyView(k.APIKey).CreatedAt,
-				})
+				return printJSON(io.Stdout, k)
 			}
 			fmt.Fprintf(io.Stdout, "created %s for account %d\n  key:    %s\n  secret: %s\n"+
-				"The secret is shown only now; store it safely.\n", describeKey(admin.APIKeyView(k.APIKey)), id, k.Key, k.Secret)
+				"The secret is shown only now; store it safely.\n", describeKey(admin.APIKey{UserID: k.UserID, Primary: k.Primary}), id, k.Key, k.Secret)
 			return nil
 		})
 	accountFlag(cmd, &account)
@@ -61,18 +58,14 @@ func newKeyCreateCmd(io IO) *cobra.Command {
 func newKeyListCmd(io IO) *cobra.Command {
 	var account string
 	cmd := dataCommand(io, "list", "List an account's API keys (never their secrets)", cobra.NoArgs,
-		func(ctx context.Context, core *app.Core, _ []string, asJSON bool) error {
+		func(ctx context.Context, ops accountOps, _ []string, asJSON bool) error {
 			id, err := parseAccountID(account)
 			if err != nil {
 				return err
 			}
-			keys, err := core.Accounts.Keys(ctx, id)
+			out, err := ops.keys(ctx, id)
 			if err != nil {
 				return err
-			}
-			out := admin.APIKeyList{Keys: []admin.APIKey{}}
-			for _, k := range keys {
-				out.Keys = append(out.Keys, admin.APIKeyView(k))
 			}
 			if asJSON {
 				return printJSON(io.Stdout, out)
@@ -95,17 +88,17 @@ func newKeyListCmd(io IO) *cobra.Command {
 func newKeyRevokeCmd(io IO) *cobra.Command {
 	var account string
 	cmd := dataCommand(io, "revoke KEY", "Revoke an API key: it gets 463 from then on", cobra.ExactArgs(1),
-		func(ctx context.Context, core *app.Core, args []string, asJSON bool) error {
+		func(ctx context.Context, ops accountOps, args []string, asJSON bool) error {
 			id, err := parseAccountID(account)
 			if err != nil {
 				return err
 			}
-			k, err := core.Accounts.RevokeKey(ctx, id, args[0])
+			k, err := ops.revokeKey(ctx, id, args[0])
 			if err != nil {
 				return fmt.Errorf("revoke key %s of account %d: %w", args[0], id, err)
 			}
 			if asJSON {
-				return printJSON(io.Stdout, admin.APIKeyView(k))
+				return printJSON(io.Stdout, k)
 			}
 			fmt.Fprintf(io.Stdout, "revoked key %s of account %d\n", k.Key, id)
 			return nil
@@ -129,16 +122,15 @@ func describeKey(k admin.APIKey) string {
 func newKeyRotateCmd(io IO) *cobra.Command {
 	var account string
 	cmd := dataCommand(io, "rotate", "Rotate the account's message-signing key (RSA); older public keys stay served", cobra.NoArgs,
-		func(ctx context.Context, core *app.Core, _ []string, asJSON bool) error {
+		func(ctx context.Context, ops accountOps, _ []string, asJSON bool) error {
 			id, err := parseAccountID(account)
 			if err != nil {
 				return err
 			}
-			k, err := core.Accounts.RotateSigningKey(ctx, id)
+			v, err := ops.rotateSigningKey(ctx, id)
 			if err != nil {
 				return err
 			}
-			v := admin.SigningKeyView(k)
 			if asJSON {
 				return printJSON(io.Stdout, v)
 			}

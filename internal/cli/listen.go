@@ -29,6 +29,10 @@ type listenFlags struct {
 	server       string
 	insecureHTTP bool
 	asJSON       bool
+	// status answers each verified notification; forwardStatus answers
+	// with the forwarded app's status instead.
+	status        int
+	forwardStatus bool
 }
 
 func newListenCmd(io IO) *cobra.Command {
@@ -41,7 +45,12 @@ func newListenCmd(io IO) *cobra.Command {
 			"(✓/✗ per signature, with the reason), and can forward each verified iVvy message to your app.\n" +
 			"Against a local server: ivvy-notify listen --server http://127.0.0.1:8080",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runListen(cmd.Context(), f, io) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.checkStatus(cmd.Flags().Changed("status")); err != nil {
+				return err
+			}
+			return runListen(cmd.Context(), f, io)
+		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:9000", "address to receive webhooks on")
@@ -50,7 +59,9 @@ func newListenCmd(io IO) *cobra.Command {
 	fs.StringVar(&f.keyBaseURL, "key-base-url", "", "base URL of accounts' public keys (the .NET receiver's SIGNING_BASE_PATH)")
 	fs.StringVar(&f.server, "server", "", "an ivvy-notify server's public URL: sets --cert-host and --key-base-url for it (and allows http if it is http)")
 	fs.BoolVar(&f.insecureHTTP, "insecure-http-cert", false, "allow certificates, keys and SubscribeURLs over plain http (local servers only)")
-	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per message")
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per message on stdout (and everything else on stderr)")
+	fs.IntVar(&f.status, "status", http.StatusOK, "HTTP status to answer each verified notification with (e.g. 500, to see the server retry)")
+	fs.BoolVar(&f.forwardStatus, "forward-status", false, "answer each notification with the status --forward-to's app answered (502 if it cannot be reached)")
 	bindFlagsToEnv(cmd, io)
 	return cmd
 }
@@ -86,6 +97,9 @@ func runListen(ctx context.Context, f listenFlags, io IO) error {
 	if err != nil {
 		return err
 	}
+	if err := checkServer(ctx, f.server); err != nil {
+		return err
+	}
 	v, err := receiver.NewVerifier(opts)
 	if err != nil {
 		return err
@@ -98,7 +112,11 @@ func runListen(ctx context.Context, f listenFlags, io IO) error {
 	if err != nil {
 		return fmt.Errorf("--listen: %w", err)
 	}
-	fmt.Fprintf(io.Stdout, "listening on http://%s/ — subscribe this URL; Ctrl-C stops\n", ln.Addr())
+	banner := io.Stdout
+	if f.asJSON {
+		banner = io.Stderr // stdout carries only the JSON lines
+	}
+	fmt.Fprintf(banner, "listening on http://%s/ — subscribe this URL; Ctrl-C stops\n", ln.Addr())
 	srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -126,7 +144,10 @@ type seen struct {
 	note      *receiver.Notification
 	confirmed []byte
 	err       error
-	forward   string
+	forward   *forwardResult
+	// answer is the status the notification is answered with, once
+	// handled; 0 leaves the Handler's.
+	answer int
 }
 
 type seenKey struct{}
@@ -138,10 +159,18 @@ func (l *listener) handlerOptions() receiver.HandlerOptions {
 			s := get(ctx)
 			s.note = n
 			s.forward = l.forward(ctx, n)
+			s.answer = l.answerStatus(s.forward)
+			if s.answer >= 300 {
+				return errAnswered // not handled: its retry is shown again, not as a duplicate
+			}
 			return nil
 		},
 		OnSubscriptionConfirmation: func(ctx context.Context, _ *receiver.SNSMessage, resp []byte) { get(ctx).confirmed = resp },
-		OnError:                    func(r *http.Request, err error) { get(r.Context()).err = err },
+		OnError: func(r *http.Request, err error) {
+			if !errors.Is(err, errAnswered) {
+				get(r.Context()).err = err
+			}
+		},
 	}
 }
 
@@ -157,39 +186,22 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	rec := httptest.NewRecorder()
 	l.handler.ServeHTTP(rec, r)
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
+	code := l.finalStatus(s, rec.Code)
+	if code == rec.Code {
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(code)
+		_, _ = w.Write(rec.Body.Bytes())
+	} else {
+		w.WriteHeader(code)
 	}
-	w.WriteHeader(rec.Code)
-	_, _ = w.Write(rec.Body.Bytes())
 	if r.Method != http.MethodPost {
 		return
 	}
+	rep := newReport(body, s, code)
+	rep.Path = r.URL.RequestURI()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.report(newReport(body, s, rec.Code))
-}
-
-// forward POSTs the verified iVvy message to --forward-to and describes the outcome.
-func (l *listener) forward(ctx context.Context, n *receiver.Notification) string {
-	if l.flags.forwardTo == "" {
-		return ""
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.flags.forwardTo, strings.NewReader(n.Raw.Message))
-	if err != nil {
-		return "✗ " + err.Error()
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Ivvy-Subject", n.Subject)
-	resp, err := l.client.Do(req)
-	if err != nil {
-		return "✗ " + err.Error()
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	mark := "✓"
-	if resp.StatusCode >= 300 {
-		mark = "✗"
-	}
-	return fmt.Sprintf("%s %s → %d %s", mark, l.flags.forwardTo, resp.StatusCode, http.StatusText(resp.StatusCode))
+	l.report(rep)
 }

@@ -12,8 +12,10 @@ import (
 
 // report is what listen shows for one message, as text or one JSON line.
 type report struct {
-	Type          string          `json:"type"`
-	Status        int             `json:"status"`
+	Type   string `json:"type"`
+	Status int    `json:"status"`
+	// Path is the request's path (and query), as the webhook URL has it.
+	Path          string          `json:"path"`
 	TopicArn      string          `json:"topicArn,omitempty"`
 	MessageID     string          `json:"messageId,omitempty"`
 	Subject       string          `json:"subject,omitempty"`
@@ -23,7 +25,7 @@ type report struct {
 	SNSSignature  check           `json:"snsSignature"`
 	IvvySignature *check          `json:"ivvySignature,omitempty"`
 	Confirmed     string          `json:"confirmed,omitempty"`
-	Forward       string          `json:"forward,omitempty"`
+	Forward       *forwardResult  `json:"forward,omitempty"`
 	Body          json.RawMessage `json:"body,omitempty"`
 }
 
@@ -107,13 +109,14 @@ func (l *listener) report(r report) {
 		}
 	}
 	fmt.Fprintf(&b, "  → HTTP %d\n", r.Status)
+	line(&b, "path", r.Path)
 	line(&b, "topic", r.TopicArn)
 	line(&b, "SNS signature", mark(r.SNSSignature))
 	if r.IvvySignature != nil {
 		line(&b, "iVvy signature", mark(*r.IvvySignature))
 	}
 	line(&b, "subscription", r.Confirmed)
-	line(&b, "forwarded", r.Forward)
+	line(&b, "forwarded", r.Forward.String())
 	if len(r.Body) > 0 {
 		var pretty bytes.Buffer
 		if json.Indent(&pretty, r.Body, "   ", "  ") == nil {

@@ -21,7 +21,15 @@ import (
 // startListen runs "listen" until the test ends and returns its URL and output.
 func startListen(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
-	out, errOut := &syncBuffer{}, &syncBuffer{}
+	hook, out, _ := startListenIO(t, args...)
+	return hook, out
+}
+
+// startListenIO is startListen that returns stderr too; the banner is
+// looked for on either.
+func startListenIO(t *testing.T, args ...string) (hook string, out, errOut *syncBuffer) {
+	t.Helper()
+	out, errOut = &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() {
@@ -30,8 +38,8 @@ func startListen(t *testing.T, args ...string) (string, *syncBuffer) {
 	}()
 	t.Cleanup(func() { cancel(); require.Equal(t, 0, <-done, errOut.String()) })
 	re := regexp.MustCompile(`listening on (http://\S+)/ `)
-	require.Eventually(t, func() bool { return re.MatchString(out.String()) }, 5*time.Second, 10*time.Millisecond, errOut.String())
-	return re.FindStringSubmatch(out.String())[1], out
+	require.Eventually(t, func() bool { return re.MatchString(out.String() + errOut.String()) }, 5*time.Second, 10*time.Millisecond, errOut.String())
+	return re.FindStringSubmatch(out.String() + errOut.String())[1], out, errOut
 }
 
 func TestListenEndToEnd(t *testing.T) {
@@ -61,6 +69,7 @@ func TestListenEndToEnd(t *testing.T) {
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "── Notification  CompanyAdded") }, 10*time.Second, 20*time.Millisecond)
 	block := out.String()[strings.Index(out.String(), "── Notification"):]
 	require.Regexp(t, `── Notification  CompanyAdded  account 1  txn [0-9a-f]{32}  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  → HTTP 200`, block)
+	require.Contains(t, block, "\n   path             /\n")
 	require.Contains(t, block, "SNS signature    ✓")
 	require.Contains(t, block, "iVvy signature   ✓")
 	require.Contains(t, block, `"businessName": "Test Company 123"`)

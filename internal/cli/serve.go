@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -62,6 +63,11 @@ func newMigrateCmd(io IO) *cobra.Command {
 		Short: "Apply the database schema migrations (serve also applies them on start)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			lock, err := lockForMigrate(cfg)
+			if err != nil {
+				return err
+			}
+			defer lock.Close()
 			st, err := app.OpenStore(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -85,6 +91,30 @@ func newMigrateCmd(io IO) *cobra.Command {
 	}
 	bindConfig(cmd, io, &cfg, storage)
 	return cmd
+}
+
+// lockForMigrate locks an SQLite data directory for migrate, waiting a
+// while for another command, refusing a server; nil for PostgreSQL, whose
+// migrations are applied with the nodes running ("once, before rolling
+// out").
+func lockForMigrate(cfg config.Config) (*app.DataLock, error) {
+	if cfg.DatabaseURL != "" {
+		return nil, nil
+	}
+	lock, holder, err := app.LockOrFindServer(cfg.DataDir, "migrate", lockWait)
+	if holder != nil {
+		dir, _ := filepath.Abs(cfg.DataDir)
+		err = &app.LockedError{Dir: dir, Holder: holder}
+	}
+	var le *app.LockedError
+	if !errors.As(err, &le) {
+		return lock, err
+	}
+	if le.Holder != nil && le.Holder.Command == app.ServeCommand {
+		return nil, fmt.Errorf("%w: migrate does not change the schema under a running server; "+
+			"stop it first (serve applies pending migrations itself when it starts)", err)
+	}
+	return nil, fmt.Errorf("%w: try again once it has finished", err)
 }
 
 // printDevCredentials prints serve --dev's account and key.
