@@ -36,8 +36,8 @@ func Run(ctx context.Context, args []string, io IO) int {
 	root.SetArgs(args)
 	root.SetOut(io.Stdout)
 	root.SetErr(io.Stderr)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(io.Stderr, "error:", err)
+	if cmd, err := root.ExecuteContextC(ctx); err != nil {
+		fmt.Fprintln(io.Stderr, "error:", explain(cmd, err))
 		return 1
 	}
 	return 0
@@ -54,6 +54,8 @@ func newRoot(io IO) *cobra.Command {
 	}
 	root.AddCommand(newServeCmd(io), newMigrateCmd(io), newAccountCmd(io), newKeyCmd(io), newPingCmd(io), newSubscribeCmd(io), newUnsubscribeCmd(io), newPublishCmd(io),
 		newDeadLettersCmd(io), newListenCmd(io), newVersionCmd(io), newBenchCmd(io))
+	root.SetFlagErrorFunc(flagError)
+	envNames(root)
 	return root
 }
 
@@ -70,10 +72,14 @@ func bindConfig(cmd *cobra.Command, io IO, cfg *config.Config, binds ...func(*co
 	})
 }
 
-// bindFlagsToEnv annotates cmd's flags with their environment variables and
-// applies the environment to the flags not given, before cmd runs.
+// bindFlagsToEnv makes cmd's flags settable from the environment: before
+// cmd runs, each flag not given is set from its variable (envNames names
+// them, once the command tree is built).
 func bindFlagsToEnv(cmd *cobra.Command, io IO) {
-	config.AnnotateEnv(cmd.Flags())
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[envBound] = "true"
 	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
 		return config.ApplyEnv(cmd.Flags(), io.LookupEnv)
 	}
