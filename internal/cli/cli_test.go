@@ -325,16 +325,30 @@ func TestDevSubscribeUnsubscribe(t *testing.T) {
 	}))
 	defer hook.Close()
 
+	adminURL := regexp.MustCompile(`admin API:\s+(http://\S+)/v1/`).FindStringSubmatch(srv.out.String())[1]
 	flags := []string{"--api-url", srv.publicURL, "--data-dir", dir, "--endpoint", "companies", "--url", hook.URL + "/c"}
-	code, out, errOut := runCLI(t, nil, append([]string{"subscribe"}, flags...)...)
+	code, out, errOut := runCLI(t, nil, append([]string{"subscribe", "--admin-url", adminURL}, flags...)...)
 	require.Equal(t, 0, code, errOut)
-	require.Contains(t, out, "subscribed "+hook.URL+"/c to companies")
-	require.Regexp(t, `(?m)^companies\s+true\s+arn:aws:sns:local:000000000000:iVvy_Account_1_[0-9a-f]{40}_NotifCompanies$`, out)
+	require.Contains(t, out, "subscribed "+hook.URL+"/c to companies: PendingConfirmation\n"+
+		"  it receives a SubscriptionConfirmation and is subscribed once it visits SubscribeURL\n")
+	require.Regexp(t, `(?m)^companies\s+pending or confirmed\s+arn:aws:sns:local:000000000000:iVvy_Account_1_[0-9a-f]{40}_NotifCompanies$`, out)
 	<-confirmed
 
-	code, out, errOut = runCLI(t, nil, append([]string{"unsubscribe"}, flags...)...)
+	code, out, errOut = runCLI(t, nil, append([]string{"subscribe", "--admin-url", adminURL, "--json"}, flags...)...)
 	require.Equal(t, 0, code, errOut)
-	require.Equal(t, "companies: 1 (Success)\n", out)
+	var sub struct{ Status, SubscriptionARN, TopicARN string }
+	require.NoError(t, json.Unmarshal([]byte(out), &sub), out)
+	require.Equal(t, "Confirmed", sub.Status, "subscribing a confirmed URL again leaves it confirmed")
+	require.True(t, strings.HasPrefix(sub.SubscriptionARN, sub.TopicARN+":"), out)
+
+	code, out, errOut = runCLI(t, nil, append([]string{"subscribe", "--admin-url", "http://127.0.0.1:1"}, flags...)...)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "to companies: pending unless it was confirmed before: it receives a SubscriptionConfirmation")
+	require.Contains(t, out, "(state not read: no ivvy-notify admin API at http://127.0.0.1:1 (connection refused)")
+
+	code, out, errOut = runCLI(t, nil, append([]string{"unsubscribe", "--json"}, flags...)...)
+	require.Equal(t, 0, code, errOut)
+	require.JSONEq(t, `{"endpoint":"companies","url":"`+hook.URL+`/c","result":1,"resultText":"Success"}`, out)
 	code, out, _ = runCLI(t, nil, append([]string{"unsubscribe"}, flags...)...)
 	require.Equal(t, 1, code)
 	require.Contains(t, out, "companies: 4 (Not Found)")

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -64,7 +66,7 @@ func (f *adminFlags) do(io IO, method, path string, body []byte, out any) error 
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
 	if err != nil {
-		return err
+		return server{what: "admin API", url: f.adminURL, flag: "admin-url"}.unreachable(err)
 	}
 	defer resp.Body.Close()
 	raw, err := readAll(resp.Body)
@@ -72,13 +74,26 @@ func (f *adminFlags) do(io IO, method, path string, body []byte, out any) error 
 		return err
 	}
 	if resp.StatusCode >= 300 {
-		var e struct{ Message string }
-		if json.Unmarshal(raw, &e) == nil && e.Message != "" {
-			return fmt.Errorf("admin API: HTTP %d: %s", resp.StatusCode, e.Message)
-		}
-		return fmt.Errorf("admin API: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(raw)))
+		return adminError(resp.StatusCode, raw)
 	}
 	return json.Unmarshal(raw, out)
+}
+
+// adminError is an admin API error answer in words, with what to do where
+// the answer calls for it.
+func adminError(status int, raw []byte) error {
+	var e struct{ Code, Message, Field string }
+	if json.Unmarshal(raw, &e) != nil || e.Message == "" {
+		return fmt.Errorf("admin API: HTTP %d: %s", status, strings.TrimSpace(string(raw)))
+	}
+	hint := ""
+	switch {
+	case status == http.StatusUnauthorized:
+		hint = fmt.Sprintf("; set %s to the server's admin token, or --data-dir to its data directory", config.EnvAdminToken)
+	case e.Field == "subject":
+		hint = "; 'ivvy-notify subjects' lists the catalog"
+	}
+	return fmt.Errorf("admin API: HTTP %d: %s%s", status, e.Message, hint)
 }
 
 // readAll reads a response body, bounded.
@@ -87,6 +102,7 @@ func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 
 func newPublishCmd(cio IO) *cobra.Command {
 	var f adminFlags
 	var account, subject, body, txnID string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "publish",
 		Short: "Publish one event for an account through a running server's admin API",
@@ -107,6 +123,9 @@ func newPublishCmd(cio IO) *cobra.Command {
 			if err := f.post(cio, fmt.Sprintf("/v1/accounts/%d/events", id), in, &out); err != nil {
 				return err
 			}
+			if asJSON {
+				return printJSON(cio.Stdout, out)
+			}
 			fmt.Fprintf(cio.Stdout, "published %s: txnId %s, %d message(s), %d deliver%s%s\n", subject, out.TxnID,
 				out.Messages, out.Deliveries, plural(out.Deliveries, "y", "ies"), map[bool]string{true: " (duplicate txnId: nothing new)"}[out.Duplicate])
 			return nil
@@ -117,6 +136,7 @@ func newPublishCmd(cio IO) *cobra.Command {
 	cmd.Flags().StringVar(&subject, "subject", "", "notification subject, e.g. CompanyAdded (required)")
 	cmd.Flags().StringVar(&body, "body", "", "event body: JSON, or @file to read it from a file (required)")
 	cmd.Flags().StringVar(&txnID, "txn-id", "", "idempotency key: 32 lowercase hex digits (default: generated)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the admin API's answer as JSON")
 	_ = cmd.MarkFlagRequired("subject")
 	_ = cmd.MarkFlagRequired("body")
 	bindFlagsToEnv(cmd, cio)
@@ -125,17 +145,53 @@ func newPublishCmd(cio IO) *cobra.Command {
 
 // readBody reads a --body value: JSON text, or @path for a file's content.
 func readBody(v string) (json.RawMessage, error) {
-	raw := []byte(v)
+	raw, what := []byte(v), "--body"
 	if path, ok := strings.CutPrefix(v, "@"); ok {
 		var err error
 		if raw, err = os.ReadFile(path); err != nil {
 			return nil, fmt.Errorf("--body: %w", err)
 		}
+		what = "--body " + v
 	}
-	if !json.Valid(raw) {
-		return nil, fmt.Errorf("--body is not valid JSON")
+	if err := checkJSON(raw); err != nil {
+		return nil, fmt.Errorf("%s is not JSON: %w", what, err)
 	}
 	return raw, nil
+}
+
+// checkJSON reports where and why raw is not one JSON value: "line 2,
+// column 7: invalid character '}' looking for beginning of object key
+// string".
+func checkJSON(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var v any
+	err := dec.Decode(&v)
+	if err == nil {
+		if _, more := dec.Token(); more != io.EOF {
+			return fmt.Errorf("%s: more than one JSON value", position(raw, dec.InputOffset()))
+		}
+		return nil
+	}
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("%s: %s", position(raw, se.Offset), se.Error())
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%s: the JSON ends early (an unclosed { [ or \")", position(raw, int64(len(raw))))
+	}
+	return err
+}
+
+// position is the line and column (1-based, in characters) of byte off in raw.
+func position(raw []byte, off int64) string {
+	off = min(max(off, 0), int64(len(raw)))
+	before := raw[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
+	if col == 0 {
+		col = 1
+	}
+	return fmt.Sprintf("line %d, column %d", line, col)
 }
 
 func plural(n int, one, many string) string {
