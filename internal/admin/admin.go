@@ -128,7 +128,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *accounts.ValidationError
 	var be *badRequest
-	if publishError(w, err) {
+	var nf *accounts.NotFoundError
+	if publishError(w, r, err) {
 		return
 	}
 	switch {
@@ -136,6 +137,8 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusBadRequest, errorBody{Code: "invalid", Message: ve.Error(), Field: ve.Field})
 	case errors.As(err, &be):
 		writeError(w, http.StatusBadRequest, "invalid", be.msg)
+	case errors.As(err, &nf):
+		writeError(w, http.StatusNotFound, "not_found", nf.Error())
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", notFoundMessage(r))
 	case errors.Is(err, store.ErrConflict):
@@ -148,15 +151,15 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 func notFoundMessage(r *http.Request) string {
 	if arn := r.PathValue("arn"); arn != "" {
-		return fmt.Sprintf("subscription %s not found", arn)
+		return fmt.Sprintf("no subscription %s", arn)
 	}
 	if d := r.PathValue("delivery"); d != "" {
-		return fmt.Sprintf("delivery %s not found", d)
+		return fmt.Sprintf("no delivery %s", d)
 	}
 	if key := r.PathValue("key"); key != "" {
-		return fmt.Sprintf("account %s has no key %s", r.PathValue("id"), key)
+		return fmt.Sprintf("no key %s in account %s", key, r.PathValue("id"))
 	}
-	return fmt.Sprintf("account %s not found", r.PathValue("id"))
+	return fmt.Sprintf("no account %s", r.PathValue("id"))
 }
 
 // badRequest is a malformed request body or path.

@@ -88,7 +88,7 @@ func TestAccountAndKeyCommands(t *testing.T) {
 		}{
 			{[]string{"key", "create"}, `required flag(s) "account" not set`},
 			{[]string{"key", "create", "--account", "x"}, `--account "x": want a positive account id`},
-			{[]string{"key", "create", "--account", "9"}, "not found"},
+			{[]string{"key", "create", "--account", "9"}, "error: no account 9\n"},
 			{[]string{"key", "create", "--account", "1", "--primary"}, "primary: applies only to a user's key"},
 			{[]string{"key", "revoke", "--account", "1", "nope"}, "revoke key nope of account 1"},
 			{[]string{"account", "create"}, "accepts 1 arg(s)"},
@@ -268,7 +268,7 @@ func TestPublishAndRotateCommands(t *testing.T) {
 		"--account", "1", "--subject", "CompanyDeleted", "--body", `{"data":{}}`)
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, `HTTP 400`)
-	require.Contains(t, errOut, `admin API: HTTP 400: event 0: body: body of CompanyDeleted: "companyId" is required`)
+	require.Contains(t, errOut, `admin API: HTTP 400: body of CompanyDeleted: "companyId" is required`)
 
 	code, _, errOut = runCLI(t, nil, "publish", "--admin-url", adminURL, "--data-dir", t.TempDir(),
 		"--account", "1", "--subject", "CompanyAdded", "--body", `{"data":{}}`)
@@ -290,7 +290,7 @@ func TestDeadLettersCommands(t *testing.T) {
 
 	code, _, errOut = runCLI(t, nil, append([]string{"deadletters", "show", "42"}, flags...)...)
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "HTTP 404: delivery 42 not found")
+	require.Contains(t, errOut, "HTTP 404: no delivery 42")
 
 	code, _, errOut = runCLI(t, nil, append([]string{"deadletters", "redrive"}, flags...)...)
 	require.Equal(t, 1, code)
@@ -311,16 +311,12 @@ func TestDevSubscribeUnsubscribe(t *testing.T) {
 	require.Regexp(t, `dev mode:\s+private endpoints allowed; account 1, API key [0-9a-f]{32}`, srv.out.String())
 	require.NotContains(t, srv.out.String(), "secret\":", "the secret is not printed")
 
-	confirmed := make(chan struct{}, 1)
+	subscribeURLs := make(chan string, 1)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var m struct{ Type, SubscribeURL string }
 		_ = json.NewDecoder(r.Body).Decode(&m)
 		if m.Type == "SubscriptionConfirmation" {
-			resp, err := http.Get(m.SubscribeURL)
-			if err == nil {
-				resp.Body.Close()
-				confirmed <- struct{}{}
-			}
+			subscribeURLs <- m.SubscribeURL
 		}
 	}))
 	defer hook.Close()
@@ -332,7 +328,9 @@ func TestDevSubscribeUnsubscribe(t *testing.T) {
 	require.Contains(t, out, "subscribed "+hook.URL+"/c to companies: PendingConfirmation\n"+
 		"  it receives a SubscriptionConfirmation and is subscribed once it visits SubscribeURL\n")
 	require.Regexp(t, `(?m)^companies\s+pending or confirmed\s+arn:aws:sns:local:000000000000:iVvy_Account_1_[0-9a-f]{40}_NotifCompanies$`, out)
-	<-confirmed
+	resp, err := http.Get(<-subscribeURLs)
+	require.NoError(t, err)
+	resp.Body.Close()
 
 	code, out, errOut = runCLI(t, nil, append([]string{"subscribe", "--admin-url", adminURL, "--json"}, flags...)...)
 	require.Equal(t, 0, code, errOut)
