@@ -84,10 +84,7 @@ func NewHandler(o Options) http.Handler {
 	mux.HandleFunc("GET /v1/deadletters/{delivery}", a.getDeadLetter)
 	mux.HandleFunc("POST /v1/deadletters/{delivery}/redrive", a.redriveOne)
 	mux.HandleFunc("POST /v1/deadletters/redrive", a.redriveMany)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no admin route %s %s", r.Method, r.URL.Path))
-	})
-	return requireToken(o.Token, mux)
+	return requireToken(o.Token, withFallback(mux))
 }
 
 // requireToken rejects requests without the right bearer token, comparing
