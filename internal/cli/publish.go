@@ -74,17 +74,18 @@ func (f *adminFlags) do(io IO, method, path string, body []byte, out any) error 
 		return err
 	}
 	if resp.StatusCode >= 300 {
-		return adminError(resp.StatusCode, raw)
+		return adminError(f.adminURL, resp.StatusCode, raw)
 	}
 	return json.Unmarshal(raw, out)
 }
 
 // adminError is an admin API error answer in words, with what to do where
 // the answer calls for it.
-func adminError(status int, raw []byte) error {
+func adminError(adminURL string, status int, raw []byte) error {
 	var e struct{ Code, Message, Field string }
 	if json.Unmarshal(raw, &e) != nil || e.Message == "" {
-		return fmt.Errorf("admin API: HTTP %d: %s", status, strings.TrimSpace(string(raw)))
+		return fmt.Errorf("HTTP %d from %s, not an ivvy-notify admin API answer (%.100q): is --admin-url the server's admin listener?",
+			status, adminURL, strings.TrimSpace(string(raw)))
 	}
 	hint := ""
 	switch {
