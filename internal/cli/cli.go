@@ -9,16 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
 )
-
-// Version is set at build time with -ldflags "-X …/internal/cli.Version=v1.2.3".
-var Version = ""
 
 // IO is the process environment a command runs in.
 type IO struct {
@@ -55,6 +51,8 @@ func newRoot(io IO) *cobra.Command {
 	root.AddCommand(newServeCmd(io), newMigrateCmd(io), newAccountCmd(io), newKeyCmd(io), newPingCmd(io), newSubscribeCmd(io), newUnsubscribeCmd(io), newPublishCmd(io),
 		newDeadLettersCmd(io), newListenCmd(io), newVersionCmd(io), newBenchCmd(io))
 	root.SetFlagErrorFunc(flagError)
+	root.Version = versionText()
+	root.SetVersionTemplate("{{.Version}}")
 	envNames(root)
 	return root
 }
@@ -121,25 +119,3 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// version returns the build's version: the -ldflags value, else the module
-// version recorded by the Go toolchain, else "dev".
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
-	}
-	return "dev"
-}
-
-func newVersionCmd(io IO) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		Run: func(*cobra.Command, []string) {
-			fmt.Fprintln(io.Stdout, "ivvy-notify", version())
-		},
-	}
-}

@@ -115,7 +115,10 @@ func TestMigrate(t *testing.T) {
 func TestVersion(t *testing.T) {
 	code, out, _ := runCLI(t, nil, "version")
 	require.Equal(t, 0, code)
-	require.Regexp(t, `^ivvy-notify \S+\n$`, out)
+	require.Regexp(t, `^ivvy-notify \S+\n  commit:  \S+.*\n  built:   \S+.*\n  go:      go\S+ \w+/\w+\n$`, out)
+	code, flagOut, _ := runCLI(t, nil, "--version")
+	require.Equal(t, 0, code)
+	require.Equal(t, out, flagOut)
 }
 
 func TestServeHelpShowsDefaultsAndEnv(t *testing.T) {
