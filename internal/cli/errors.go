@@ -134,7 +134,7 @@ func explain(cmd *cobra.Command, err error) string {
 	if cmd == nil {
 		return err.Error()
 	}
-	msg := config.NameSources(err, cmd.Flags()).Error()
+	msg := fromEnv(cmd, config.NameSources(err, cmd.Flags()).Error())
 	switch {
 	case strings.HasPrefix(msg, "unknown command"):
 		return strings.TrimRight(msg, "\n") + fmt.Sprintf("\nsee '%s --help' for the commands", cmd.CommandPath())
@@ -146,3 +146,26 @@ func explain(cmd *cobra.Command, err error) string {
 
 // usageArgs matches cobra's positional-argument errors.
 var usageArgs = regexp.MustCompile(`^(accepts (at most |between )?\d+.* arg\(s\), received \d+|unknown command .* for )`)
+
+// flagPrefix matches an error that starts by naming a flag and its value:
+// `--account "x": …`.
+var flagPrefix = regexp.MustCompile(`^--([\w-]+)( "(?:[^"\\]|\\.)*")?`)
+
+// fromEnv says, in an error about a flag whose value came from the
+// environment, which variable set it: `--account "x" (from
+// IVVY_NOTIFY_KEY_LIST_ACCOUNT): …`.
+func fromEnv(cmd *cobra.Command, msg string) string {
+	m := flagPrefix.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return msg
+	}
+	f := cmd.Flags().Lookup(msg[m[2]:m[3]])
+	if f == nil {
+		return msg
+	}
+	name, ok := config.SetFromEnv(f)
+	if !ok {
+		return msg
+	}
+	return msg[:m[1]] + " (from " + name + ")" + msg[m[1]:]
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -36,7 +37,12 @@ func (f *adminFlags) token(io IO) (string, error) {
 	if v, ok := io.LookupEnv(config.EnvAdminToken); ok && v != "" {
 		return v, nil
 	}
-	b, err := os.ReadFile(filepath.Join(f.dataDir, secrets.AdminTokenFile))
+	path := filepath.Join(f.dataDir, secrets.AdminTokenFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("no admin token: %s does not exist; set %s, or --data-dir to the server's data directory (serve writes admin-token there)",
+			path, config.EnvAdminToken)
+	}
 	if err != nil {
 		return "", fmt.Errorf("admin token: set %s or point --data-dir at the server's: %w", config.EnvAdminToken, err)
 	}
@@ -169,29 +175,27 @@ func checkJSON(raw []byte) error {
 	err := dec.Decode(&v)
 	if err == nil {
 		if _, more := dec.Token(); more != io.EOF {
-			return fmt.Errorf("%s: more than one JSON value", position(raw, dec.InputOffset()))
+			return fmt.Errorf("%s: more than one JSON value", position(raw, dec.InputOffset()-1))
 		}
 		return nil
 	}
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &se):
-		return fmt.Errorf("%s: %s", position(raw, se.Offset), se.Error())
+		return fmt.Errorf("%s: %s", position(raw, se.Offset-1), se.Error())
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%s: the JSON ends early (an unclosed { [ or \")", position(raw, int64(len(raw))))
 	}
 	return err
 }
 
-// position is the line and column (1-based, in characters) of byte off in raw.
-func position(raw []byte, off int64) string {
-	off = min(max(off, 0), int64(len(raw)))
-	before := raw[:off]
+// position is the line and column (1-based, column in characters) of the
+// byte at index i of raw; i may be len(raw), just past the end.
+func position(raw []byte, i int64) string {
+	i = min(max(i, 0), int64(len(raw)))
+	before := raw[:i]
 	line := bytes.Count(before, []byte("\n")) + 1
-	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
-	if col == 0 {
-		col = 1
-	}
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
 	return fmt.Sprintf("line %d, column %d", line, col)
 }
 
