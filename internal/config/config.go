@@ -275,7 +275,7 @@ func (c *Config) validateDelivery() []error {
 		errs = append(errs, flagErr("direct-sends", c.DirectSends, "0 to 100000"))
 	}
 	if _, err := deliverypolicy.ParseFlag(c.DeliveryPolicy); err != nil {
-		errs = append(errs, flagErr("delivery-policy", c.DeliveryPolicy, `"default", "sns" or SNS-schema JSON (`+err.Error()+")"))
+		errs = append(errs, &FlagError{Flag: "delivery-policy", Value: c.DeliveryPolicy, Reason: err.Error()})
 	}
 	if c.DatabasePoolSize < 1 {
 		errs = append(errs, flagErr("database-pool-size", c.DatabasePoolSize, "at least 1"))

@@ -89,7 +89,7 @@ func ApplyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 			return
 		}
 		if fs.Set(f.Name, v) != nil {
-			err = fmt.Errorf("%s=%q: want %s (it sets --%s)", name, v, ExpectedForm(f), f.Name)
+			err = fmt.Errorf("%s=%q (it sets --%s): want %s", name, v, f.Name, ExpectedForm(f))
 			return
 		}
 		if f.Annotations == nil {

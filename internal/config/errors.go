@@ -15,11 +15,21 @@ type FlagError struct {
 	Value string
 	// Want is the form expected, e.g. `"text" or "json"`, "at least 1".
 	Want string
+	// Reason, when set, says what is wrong instead of Want.
+	Reason string
 }
 
 // Error returns e.g. `--log-format "xml": want "text" or "json"`.
 func (e *FlagError) Error() string {
-	return fmt.Sprintf("--%s %q: want %s", e.Flag, e.Value, e.Want)
+	return fmt.Sprintf("--%s %q: %s", e.Flag, e.Value, e.why())
+}
+
+// why is Reason, or "want " + Want.
+func (e *FlagError) why() string {
+	if e.Reason != "" {
+		return e.Reason
+	}
+	return "want " + e.Want
 }
 
 // flagErr builds a *FlagError, formatting value with %v.
@@ -35,14 +45,14 @@ type envFlagError struct {
 }
 
 func (e *envFlagError) Error() string {
-	return fmt.Sprintf("%s=%q: want %s (it sets --%s)", e.env, e.Value, e.Want, e.Flag)
+	return fmt.Sprintf("%s=%q (it sets --%s): %s", e.env, e.Value, e.Flag, e.why())
 }
 
 func (e *envFlagError) Unwrap() error { return e.FlagError }
 
 // NameSources rewrites the *FlagErrors in err (one, or joined) whose flag
 // in fs was set from the environment so that they name the variable:
-// `IVVY_NOTIFY_LOG_FORMAT="xml": want "text" or "json" (it sets --log-format)`.
+// `IVVY_NOTIFY_LOG_FORMAT="xml" (it sets --log-format): want "text" or "json"`.
 func NameSources(err error, fs *pflag.FlagSet) error {
 	if err == nil {
 		return nil
