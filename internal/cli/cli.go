@@ -44,7 +44,11 @@ func newRoot(io IO) *cobra.Command {
 		Use:   "ivvy-notify",
 		Short: "Self-hostable iVvy account notifications, byte-compatible with Amazon SNS delivery",
 		Long: "ivvy-notify serves iVvy's notification API: integrators subscribe webhook URLs,\n" +
-			"confirm them, and receive signed notifications exactly as iVvy sends them through Amazon SNS.",
+			"confirm them, and receive signed notifications exactly as iVvy sends them through Amazon SNS.\n\n" +
+			"Every flag can also be set from the environment; each command's --help names the variable:\n" +
+			"IVVY_NOTIFY_<FLAG> for serve's flags and for those that mean the same everywhere (--data-dir,\n" +
+			"--database-url, --api-url, --admin-url, --key, --secret, --dialect), and\n" +
+			"IVVY_NOTIFY_<COMMAND>_<FLAG> for a command's own (listen --listen: IVVY_NOTIFY_LISTEN_LISTEN).",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -54,6 +58,7 @@ func newRoot(io IO) *cobra.Command {
 	root.Version = versionText()
 	root.SetVersionTemplate("{{.Version}}")
 	envNames(root)
+	groupsRefuseUnknown(root)
 	return root
 }
 

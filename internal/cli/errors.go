@@ -169,3 +169,30 @@ func fromEnv(cmd *cobra.Command, msg string) string {
 	}
 	return msg[:m[1]] + " (from " + name + ")" + msg[m[1]:]
 }
+
+// groupsRefuseUnknown makes every command under root that only groups
+// subcommands (deadletters, key, …) refuse an unknown subcommand with
+// cobra's suggestion, as root does, instead of printing its help and
+// exiting 0; without arguments it still prints its help.
+func groupsRefuseUnknown(root *cobra.Command) {
+	walk(root, func(cmd *cobra.Command) {
+		if cmd == root || !cmd.HasSubCommands() || cmd.Runnable() {
+			return
+		}
+		cmd.Args = cobra.ArbitraryArgs
+		if cmd.SuggestionsMinimumDistance <= 0 {
+			cmd.SuggestionsMinimumDistance = 2
+		}
+		cmd.FParseErrWhitelist.UnknownFlags = true
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t") + "\n"
+			}
+			return errors.New(msg)
+		}
+	})
+}

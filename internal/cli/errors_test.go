@@ -48,6 +48,8 @@ func TestErrorTexts(t *testing.T) {
 		{"unknown-flag", nil, []string{"publish", "--acount", "1"}},
 		{"unknown-flag-far", nil, []string{"publish", "--zzzzzzzz", "1"}},
 		{"unknown-command", nil, []string{"pubish"}},
+		{"unknown-subcommand", nil, []string{"deadletters", "lst"}},
+		{"unknown-subcommand-flags", nil, []string{"key", "creat", "--account", "1"}},
 		{"required-flag", nil, []string{"key", "create"}},
 		{"too-many-args", nil, []string{"account", "create", "a", "b"}},
 		{"bad-flag-value", nil, []string{"serve", "--rate-burst", "many"}},
