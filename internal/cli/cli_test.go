@@ -324,9 +324,13 @@ func TestDevSubscribeUnsubscribe(t *testing.T) {
 	}))
 	defer hook.Close()
 
+	code, out, errOut := runCLI(t, nil, "ping", "--api-url", srv.publicURL, "--data-dir", dir)
+	require.Equal(t, 0, code, errOut)
+	require.Regexp(t, `^ack .* UTC \(js dialect, \d+ ms\)\n$`, out, "ping falls back to the dev key as subscribe does")
+
 	adminURL := regexp.MustCompile(`admin API:\s+(http://\S+)/v1/`).FindStringSubmatch(srv.out.String())[1]
 	flags := []string{"--api-url", srv.publicURL, "--data-dir", dir, "--endpoint", "companies", "--url", hook.URL + "/c"}
-	code, out, errOut := runCLI(t, nil, append([]string{"subscribe", "--admin-url", adminURL}, flags...)...)
+	code, out, errOut = runCLI(t, nil, append([]string{"subscribe", "--admin-url", adminURL}, flags...)...)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "subscribed "+hook.URL+"/c to companies: PendingConfirmation\n"+
 		"  it receives a SubscriptionConfirmation and is subscribed once it visits SubscribeURL\n")
