@@ -168,6 +168,10 @@ func (e *badRequest) Error() string { return e.msg }
 // trailing data; an empty body decodes as {}.
 func decode(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return &badRequest{fmt.Sprintf("request body: larger than %d bytes", tooLarge.Limit)}
+	}
 	if err != nil {
 		return &badRequest{fmt.Sprintf("request body: %v", err)}
 	}
@@ -177,7 +181,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return &badRequest{fmt.Sprintf("request body: %v", err)}
+		return &badRequest{"request body: " + strings.TrimPrefix(err.Error(), "json: ")}
 	}
 	if dec.More() {
 		return &badRequest{"request body: more than one JSON value"}

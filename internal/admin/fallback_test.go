@@ -38,3 +38,16 @@ func TestUnauthenticatedWrongMethodIs401(t *testing.T) {
 	newHandler(t).ServeHTTP(w, httptest.NewRequest("DELETE", "/v1/accounts", nil))
 	require.Equal(t, 401, w.Code, "no route information leaks before the token is checked")
 }
+
+func TestBadBodyWords(t *testing.T) {
+	h := newHandler(t)
+	for body, want := range map[string]string{
+		`{"name":"A","nmae":"B"}`:                       `{"code":"invalid","message":"request body: unknown field \"nmae\""}`,
+		`{"name":"A"} {}`:                               `{"code":"invalid","message":"request body: more than one JSON value"}`,
+		`{"name":"` + strings.Repeat("x", 2<<20) + `"}`: `{"code":"invalid","message":"request body: larger than 1048576 bytes"}`,
+	} {
+		code, got := call(t, h, "POST", "/v1/accounts", body)
+		require.Equal(t, 400, code)
+		require.JSONEq(t, want, got)
+	}
+}
