@@ -47,8 +47,11 @@ var noticeOnce = sync.OnceFunc(func() {
 // passing package's output unless run with -v, so on Linux the notice is
 // written to the standard error of the test binary's parent, the go
 // command, once per go command: the first test binary to create a marker
-// file named after the parent's PID and start time writes it. Elsewhere,
-// or when that fails, it goes to the binary's own standard error.
+// file named after the parent's PID and start time writes it. That
+// standard error must be a terminal or a pipe (CI logs are pipes); when it
+// is a regular file the notice goes to the controlling terminal, if any.
+// On other systems, or when that fails, it goes to the binary's own
+// standard error, shown with -v.
 func noticeWriter() (io.Writer, func()) {
 	ppid := os.Getppid()
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", ppid))
@@ -61,7 +64,13 @@ func noticeWriter() (io.Writer, func()) {
 		return io.Discard, func() {} // another package of this run printed it
 	}
 	m.Close()
-	parent, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/2", ppid), os.O_WRONLY|os.O_APPEND, 0)
+	fd := fmt.Sprintf("/proc/%d/fd/2", ppid)
+	if st, err := os.Stat(fd); err != nil || st.Mode().IsRegular() {
+		// A file opened anew has its own offset: the go command's next
+		// writes would overwrite the notice. Tell the terminal, if any.
+		fd = "/dev/tty"
+	}
+	parent, err := os.OpenFile(fd, os.O_WRONLY, 0)
 	if err != nil {
 		return os.Stderr, func() {}
 	}
