@@ -72,6 +72,7 @@ func TestErrorTexts(t *testing.T) {
 		{"no-api-server", nil, []string{"ping", "--api-url", "http://127.0.0.1:1", "--key", "k", "--secret", "s"}},
 		{"no-credentials", nil, []string{"ping", "--api-url", srv.publicURL, "--data-dir", empty}},
 		{"loopback-without-dev", nil, append([]string{"subscribe", "--endpoint", "companies", "--url", "http://127.0.0.1:9000/hook"}, creds...)},
+		{"unsubscribe-not-found", nil, append([]string{"unsubscribe", "--endpoint", "companies", "--url", "https://hooks.example.com/x"}, creds...)},
 		{"no-account-direct", nil, []string{"key", "create", "--account", "99", "--data-dir", empty}},
 		{"bad-account-flag-env", map[string]string{"IVVY_NOTIFY_KEY_LIST_ACCOUNT": "x"}, []string{"key", "list", "--data-dir", empty}},
 	} {

@@ -108,7 +108,7 @@ func newUnsubscribeCmd(io IO) *cobra.Command {
 				fmt.Fprintf(io.Stdout, "%s: %d (%s)\n", f.endpoint, code, ivvyclient.ResultText(code))
 			}
 			if code != ivvyclient.ResultSuccess {
-				return fmt.Errorf("not unsubscribed: %s", ivvyclient.ResultText(code))
+				return fmt.Errorf("not unsubscribed: %s%s", ivvyclient.ResultText(code), unsubscribeHints[code])
 			}
 			return nil
 		},
@@ -116,6 +116,14 @@ func newUnsubscribeCmd(io IO) *cobra.Command {
 	f.bind(cmd)
 	bindFlagsToEnv(cmd, io)
 	return cmd
+}
+
+// unsubscribeHints say what an unsubscribe result means for the user.
+var unsubscribeHints = map[int]string{
+	ivvyclient.ResultNotFound:        " (no live subscription of that URL on that endpoint for this account)",
+	ivvyclient.ResultIncorrectSource: " (only the API key that subscribed the URL may unsubscribe it; give --key/--secret of that key)",
+	ivvyclient.ResultStatusNotConfirmed: " (the subscription is still pending confirmation, and the iVvy API unsubscribes only confirmed ones;" +
+		" the operator can delete it through the admin API)",
 }
 
 // unsubscribeOut is unsubscribe --json's answer.
