@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
 )
 
 // server names one of the running server's listeners a command talks to,
@@ -135,6 +136,9 @@ func explain(cmd *cobra.Command, err error) string {
 		return err.Error()
 	}
 	msg := fromEnv(cmd, config.NameSources(err, cmd.Flags()).Error())
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		msg = storeWords.Replace(msg)
+	}
 	switch {
 	case strings.HasPrefix(msg, "unknown command"):
 		return strings.TrimRight(msg, "\n") + fmt.Sprintf("\nsee '%s --help' for the commands", cmd.CommandPath())
@@ -143,6 +147,11 @@ func explain(cmd *cobra.Command, err error) string {
 	}
 	return msg
 }
+
+// storeWords drops the store's layers from an error chain that did not
+// get user words where it was made: "sqlite: subscription 5: store: not
+// found" reads "subscription 5: not found".
+var storeWords = strings.NewReplacer("sqlite: ", "", "postgres: ", "", "store: ", "")
 
 // usageArgs matches cobra's positional-argument errors.
 var usageArgs = regexp.MustCompile(`^(accepts (at most |between )?\d+.* arg\(s\), received \d+|unknown command .* for )`)

@@ -10,8 +10,12 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivvy-notify/ivvy-notify/internal/accounts"
+	"github.com/ivvy-notify/ivvy-notify/internal/store"
 )
 
 func TestNearestFlag(t *testing.T) {
@@ -93,4 +97,16 @@ func FuzzCheckJSON(f *testing.F) {
 			t.Fatalf("no position in %q", err)
 		}
 	})
+}
+
+func TestExplainStoreChains(t *testing.T) {
+	cmd := &cobra.Command{Use: "x"}
+	for err, want := range map[error]string{
+		fmt.Errorf("sqlite: subscription 5: %w", store.ErrNotFound):          "subscription 5: not found",
+		fmt.Errorf("postgres: create account: %w", store.ErrConflict):        "create account: conflict",
+		fmt.Errorf("revoke: %w", &accounts.NotFoundError{What: "account 9"}): "revoke: no account 9",
+		errors.New("sqlite: disk I/O error"):                                 "sqlite: disk I/O error",
+	} {
+		require.Equal(t, want, explain(cmd, err))
+	}
 }
