@@ -51,7 +51,7 @@ func (f *subscriptionFlags) report(io IO, res *ivvyclient.SubscribeResult) error
 	case string(store.SubscriptionPending):
 		fmt.Fprintf(io.Stdout, "subscribed %s to %s: %s\n  %s\n", f.url, f.endpoint, out.Status, pendingNote)
 	case string(store.SubscriptionConfirmed):
-		fmt.Fprintf(io.Stdout, "subscribed %s to %s: %s (it was confirmed before; notifications flow)\n", f.url, f.endpoint, out.Status)
+		fmt.Fprintf(io.Stdout, "subscribed %s to %s: %s; notifications flow\n", f.url, f.endpoint, out.Status)
 	default:
 		fmt.Fprintf(io.Stdout, "subscribed %s to %s: pending unless it was confirmed before: %s\n  (state not read: %s)\n",
 			f.url, f.endpoint, pendingNote, out.StatusUnknown)
