@@ -88,7 +88,8 @@ func (s *Service) CreateAccount(ctx context.Context, name string) (*store.Accoun
 
 // Account returns one account, or an error wrapping store.ErrNotFound.
 func (s *Service) Account(ctx context.Context, id int64) (*store.Account, error) {
-	return s.store.AccountGet(ctx, id)
+	a, err := s.store.AccountGet(ctx, id)
+	return a, notFound(err, "account %d", id)
 }
 
 // Accounts lists every account.
@@ -119,7 +120,7 @@ func (s *Service) CreateKey(ctx context.Context, accountID int64, p KeyParams) (
 	if p.UserID == nil && p.Primary {
 		return nil, &ValidationError{Field: "primary", Message: "applies only to a user's key; give userId"}
 	}
-	if _, err := s.store.AccountGet(ctx, accountID); err != nil {
+	if _, err := s.Account(ctx, accountID); err != nil {
 		return nil, err
 	}
 	key, err := secrets.RandomHex(s.rand, 16)
@@ -146,7 +147,7 @@ func (s *Service) CreateKey(ctx context.Context, accountID int64, p KeyParams) (
 
 // Keys lists the account's keys, without secrets.
 func (s *Service) Keys(ctx context.Context, accountID int64) ([]*store.APIKey, error) {
-	if _, err := s.store.AccountGet(ctx, accountID); err != nil {
+	if _, err := s.Account(ctx, accountID); err != nil {
 		return nil, err
 	}
 	return s.store.APIKeyListByAccount(ctx, accountID)
@@ -154,7 +155,11 @@ func (s *Service) Keys(ctx context.Context, accountID int64) ([]*store.APIKey, e
 
 // RevokeKey revokes one of the account's keys; revoking twice is harmless.
 func (s *Service) RevokeKey(ctx context.Context, accountID int64, key string) (*store.APIKey, error) {
-	return s.store.APIKeyRevoke(ctx, store.APIKeyRevokeParams{AccountID: accountID, Key: key, RevokedAt: s.now()})
+	if _, err := s.Account(ctx, accountID); err != nil {
+		return nil, err
+	}
+	k, err := s.store.APIKeyRevoke(ctx, store.APIKeyRevokeParams{AccountID: accountID, Key: key, RevokedAt: s.now()})
+	return k, notFound(err, "key %s in account %d", key, accountID)
 }
 
 // ErrUnknownKey is returned by LookupKey for a key id nobody issued.

@@ -93,7 +93,7 @@ func (s *Service) RotateSigningKey(ctx context.Context, accountID int64) (*store
 	var k *store.SigningKey
 	err = s.store.InTx(ctx, func(q store.Queries) error {
 		if _, err := q.AccountGet(ctx, accountID); err != nil {
-			return err
+			return notFound(err, "account %d", accountID)
 		}
 		k, err = s.createSigningKey(ctx, q, accountID, key)
 		return err
@@ -103,7 +103,7 @@ func (s *Service) RotateSigningKey(ctx context.Context, accountID int64) (*store
 
 // SigningKeys lists the account's key versions, oldest first.
 func (s *Service) SigningKeys(ctx context.Context, accountID int64) ([]*store.SigningKey, error) {
-	if _, err := s.store.AccountGet(ctx, accountID); err != nil {
+	if _, err := s.Account(ctx, accountID); err != nil {
 		return nil, err
 	}
 	return s.store.SigningKeyList(ctx, accountID)

@@ -87,10 +87,7 @@ func NewHandler(o Options) http.Handler {
 	mux.HandleFunc("GET /v1/deadletters/{delivery}", a.getDeadLetter)
 	mux.HandleFunc("POST /v1/deadletters/{delivery}/redrive", a.redriveOne)
 	mux.HandleFunc("POST /v1/deadletters/redrive", a.redriveMany)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no admin route %s %s", r.Method, r.URL.Path))
-	})
-	return requireToken(o.Token, mux)
+	return requireToken(o.Token, withFallback(mux))
 }
 
 // requireToken rejects requests without the right bearer token, comparing
@@ -131,7 +128,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *accounts.ValidationError
 	var be *badRequest
-	if publishError(w, err) {
+	var nf *accounts.NotFoundError
+	if publishError(w, r, err) {
 		return
 	}
 	switch {
@@ -139,6 +137,8 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusBadRequest, errorBody{Code: "invalid", Message: ve.Error(), Field: ve.Field})
 	case errors.As(err, &be):
 		writeError(w, http.StatusBadRequest, "invalid", be.msg)
+	case errors.As(err, &nf):
+		writeError(w, http.StatusNotFound, "not_found", nf.Error())
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", notFoundMessage(r))
 	case errors.Is(err, store.ErrConflict):
@@ -151,15 +151,15 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 func notFoundMessage(r *http.Request) string {
 	if arn := r.PathValue("arn"); arn != "" {
-		return fmt.Sprintf("subscription %s not found", arn)
+		return fmt.Sprintf("no subscription %s", arn)
 	}
 	if d := r.PathValue("delivery"); d != "" {
-		return fmt.Sprintf("delivery %s not found", d)
+		return fmt.Sprintf("no delivery %s", d)
 	}
 	if key := r.PathValue("key"); key != "" {
-		return fmt.Sprintf("account %s has no key %s", r.PathValue("id"), key)
+		return fmt.Sprintf("no key %s in account %s", key, r.PathValue("id"))
 	}
-	return fmt.Sprintf("account %s not found", r.PathValue("id"))
+	return fmt.Sprintf("no account %s", r.PathValue("id"))
 }
 
 // badRequest is a malformed request body or path.
@@ -171,6 +171,10 @@ func (e *badRequest) Error() string { return e.msg }
 // trailing data; an empty body decodes as {}.
 func decode(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return &badRequest{fmt.Sprintf("request body: larger than %d bytes", tooLarge.Limit)}
+	}
 	if err != nil {
 		return &badRequest{fmt.Sprintf("request body: %v", err)}
 	}
@@ -180,7 +184,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return &badRequest{fmt.Sprintf("request body: %v", err)}
+		return &badRequest{"request body: " + strings.TrimPrefix(err.Error(), "json: ")}
 	}
 	if dec.More() {
 		return &badRequest{"request body: more than one JSON value"}

@@ -92,7 +92,7 @@ func TestAccounts(t *testing.T) {
 		"empty name":      {"POST", "/v1/accounts", `{"name":" "}`, 400, `{"code":"invalid","message":"name: is required","field":"name"}`},
 		"no body":         {"POST", "/v1/accounts", ``, 400, `{"code":"invalid","message":"name: is required","field":"name"}`},
 		"long name":       {"POST", "/v1/accounts", `{"name":"` + strings.Repeat("x", 201) + `"}`, 400, `{"code":"invalid","message":"name: must be at most 200 characters","field":"name"}`},
-		"unknown missing": {"GET", "/v1/accounts/99", ``, 404, `{"code":"not_found","message":"account 99 not found"}`},
+		"unknown missing": {"GET", "/v1/accounts/99", ``, 404, `{"code":"not_found","message":"no account 99"}`},
 		"bad id":          {"GET", "/v1/accounts/abc", ``, 400, `{"code":"invalid","message":"account id \"abc\" is not a positive integer"}`},
 		"unknown route":   {"GET", "/v1/nope", ``, 404, `{"code":"not_found","message":"no admin route GET /v1/nope"}`},
 	} {
@@ -168,9 +168,9 @@ func TestKeys(t *testing.T) {
 		"zero user": {"POST", "/v1/accounts/1/keys", `{"userId":0}`, 400,
 			`{"code":"invalid","message":"userId: must be a positive integer","field":"userId"}`},
 		"string user":            {"POST", "/v1/accounts/1/keys", `{"userId":"7"}`, 400, ``},
-		"unknown account":        {"POST", "/v1/accounts/9/keys", `{}`, 404, `{"code":"not_found","message":"account 9 not found"}`},
-		"list unknown":           {"GET", "/v1/accounts/9/keys", ``, 404, `{"code":"not_found","message":"account 9 not found"}`},
-		"revoke unknown":         {"DELETE", "/v1/accounts/1/keys/nope", ``, 404, `{"code":"not_found","message":"account 1 has no key nope"}`},
+		"unknown account":        {"POST", "/v1/accounts/9/keys", `{}`, 404, `{"code":"not_found","message":"no account 9"}`},
+		"list unknown":           {"GET", "/v1/accounts/9/keys", ``, 404, `{"code":"not_found","message":"no account 9"}`},
+		"revoke unknown":         {"DELETE", "/v1/accounts/1/keys/nope", ``, 404, `{"code":"not_found","message":"no key nope in account 1"}`},
 		"revoke other account's": {"DELETE", "/v1/accounts/2/keys/" + created[0].Key, ``, 404, ``},
 	} {
 		t.Run(name, func(t *testing.T) {

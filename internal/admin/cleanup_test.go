@@ -91,7 +91,7 @@ func TestDeleteSubscription(t *testing.T) {
 
 	code, body = call(t, e.h, "DELETE", "/v1/subscriptions/arn:aws:sns:local:0:nope:x", "")
 	require.Equal(t, 404, code)
-	require.JSONEq(t, `{"code":"not_found","message":"subscription arn:aws:sns:local:0:nope:x not found"}`, body)
+	require.JSONEq(t, `{"code":"not_found","message":"no subscription arn:aws:sns:local:0:nope:x"}`, body)
 }
 
 func TestDeleteUnsubscribedSubscriptionCancelsItsUnsubscribeConfirmation(t *testing.T) {
@@ -160,7 +160,7 @@ func TestCancelDelivery(t *testing.T) {
 		status int
 		want   string
 	}{
-		"missing": {"/v1/deliveries/999/cancel", 404, `{"code":"not_found","message":"delivery 999 not found"}`},
+		"missing": {"/v1/deliveries/999/cancel", 404, `{"code":"not_found","message":"no delivery 999"}`},
 		"bad id":  {"/v1/deliveries/abc/cancel", 400, `{"code":"invalid","message":"delivery id \"abc\": want a positive integer"}`},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/ivvymsg"
 	"github.com/ivvy-notify/ivvy-notify/internal/notify"
@@ -222,15 +223,21 @@ func (a *api) listSigningKeys(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// publishError renders a *notify.PublishError as a 400.
-func publishError(w http.ResponseWriter, err error) bool {
+// publishError renders a *notify.PublishError as a 400. A single
+// publish's message has no event index; a batch's names the event, unless
+// the error is the batch's as a whole.
+func publishError(w http.ResponseWriter, r *http.Request, err error) bool {
 	var pe *notify.PublishError
 	if !errors.As(err, &pe) {
 		return false
 	}
-	writeJSON(w, http.StatusBadRequest, struct {
+	out := struct {
 		errorBody
-		Index int `json:"index"`
-	}{errorBody{Code: "invalid", Message: pe.Error(), Field: pe.Field}, pe.Index})
+		Index *int `json:"index,omitempty"`
+	}{errorBody: errorBody{Code: "invalid", Message: pe.Message(), Field: pe.Field}}
+	if strings.HasSuffix(r.URL.Path, "/batch") && pe.Index >= 0 {
+		out.Message, out.Index = pe.Error(), &pe.Index
+	}
+	writeJSON(w, http.StatusBadRequest, out)
 	return true
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/app"
+	"github.com/ivvy-notify/ivvy-notify/internal/testutil/pgtest"
 	"github.com/ivvy-notify/ivvy-notify/ivvyclient"
 	"github.com/ivvy-notify/ivvy-notify/receiver"
 )
@@ -22,13 +22,7 @@ import (
 // the test is skipped (failed under CI=true).
 func testDatabaseURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("IVVY_NOTIFY_TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but IVVY_NOTIFY_TEST_DATABASE_URL is not set")
-		}
-		t.Skip("IVVY_NOTIFY_TEST_DATABASE_URL is not set; skipping PostgreSQL tests")
-	}
+	base := pgtest.URL(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
 	require.NoError(t, err)

@@ -64,8 +64,8 @@ func newCatalog(subjects []Subject) *Catalog {
 	}
 	for i, s := range subjects {
 		c.byName[s.Name] = i
-		if _, ok := c.folded[strings.ToLower(s.Name)]; !ok {
-			c.folded[strings.ToLower(s.Name)] = s.Name
+		if _, ok := c.folded[fold(s.Name)]; !ok {
+			c.folded[fold(s.Name)] = s.Name
 		}
 	}
 	return c
@@ -124,13 +124,23 @@ func (c *Catalog) Validate(subject string, body []byte) error {
 	return s.Validate(body)
 }
 
-// suggest returns the subject that matches name when case and surrounding
-// space are ignored, or "".
+// suggest returns the catalog subject name most likely meant by name: the
+// one equal to it when case and spaces are ignored, else the nearest within
+// a typo or two (see nearest), or "".
 func (c *Catalog) suggest(name string) string {
 	if c == nil {
 		return ""
 	}
-	return c.folded[strings.ToLower(strings.TrimSpace(name))]
+	key := fold(name)
+	if s, ok := c.folded[key]; ok {
+		return s
+	}
+	return c.nearest(key)
+}
+
+// fold is a name with case and spaces ignored.
+func fold(name string) string {
+	return strings.ToLower(strings.Join(strings.Fields(name), ""))
 }
 
 // maxEcho is the most bytes of a user-supplied name repeated in an error.

@@ -200,9 +200,13 @@ func TestUnknownSubject(t *testing.T) {
 		{"COMPANYADDED", "CompanyAdded"},
 		{" CompanyAdded\n", "CompanyAdded"},
 		{"invoiceupdated", "InvoiceUpdated"},
-		{"CompanyAddedX", ""},
-		{"Company Added", ""},
+		{"CompanyAddedX", "CompanyAdded"},
+		{"Company Added", "CompanyAdded"},
+		{"CompnyAdded", "CompanyAdded"},
+		{"ComapnyUpdated", "CompanyUpdated"},
+		{"CompanyCreated", ""},
 		{"", ""},
+		{"Nope", ""},
 		{"EventAdded", ""},
 	}
 	for _, tc := range cases {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -151,8 +150,8 @@ func (s *serverOps) explain(err error) error {
 		return fmt.Errorf("data directory %s is in use by ivvy-notify serve (PID %d), but its admin API at %s does not answer "+
 			"(is it shutting down?): %w", s.dir, s.holder.PID, s.holder.AdminURL, err)
 	case strings.Contains(err.Error(), "HTTP 401"):
-		return fmt.Errorf("%w (data directory %s is in use by ivvy-notify serve (PID %d), whose admin token is %s: "+
-			"give this command the same token with %s)", err, s.dir, s.holder.PID, s.holder.AdminTokenSource, config.EnvAdminToken)
+		return fmt.Errorf("%w (the server holding data directory %s, PID %d, takes its admin token %s)",
+			err, s.dir, s.holder.PID, s.holder.AdminTokenSource)
 	}
 	return err
 }
@@ -185,7 +184,7 @@ func (s *serverOps) keys(_ context.Context, account int64) (admin.APIKeyList, er
 // back from the account's list for the caller's view of it.
 func (s *serverOps) revokeKey(ctx context.Context, account int64, key string) (admin.APIKey, error) {
 	path := fmt.Sprintf("/v1/accounts/%d/keys/%s", account, url.PathEscape(key))
-	if err := s.explain(s.deleteNoContent(path)); err != nil {
+	if err := s.call(http.MethodDelete, path, nil, nil); err != nil {
 		return admin.APIKey{}, err
 	}
 	list, err := s.keys(ctx, account)
@@ -203,16 +202,4 @@ func (s *serverOps) revokeKey(ctx context.Context, account int64, key string) (a
 func (s *serverOps) rotateSigningKey(_ context.Context, account int64) (admin.SigningKeyOut, error) {
 	var out admin.SigningKeyOut
 	return out, s.call(http.MethodPost, fmt.Sprintf("/v1/accounts/%d/signing-keys", account), struct{}{}, &out)
-}
-
-// deleteNoContent sends DELETE path to the admin API, which answers 204
-// without a body: adminFlags.do then fails to decode an empty answer, at
-// offset 0, which is success here.
-func (s *serverOps) deleteNoContent(path string) error {
-	err := s.f.do(s.io, http.MethodDelete, path, nil, &struct{}{})
-	var se *json.SyntaxError
-	if errors.As(err, &se) && se.Offset == 0 {
-		return nil
-	}
-	return err
 }

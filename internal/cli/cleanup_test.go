@@ -79,7 +79,7 @@ func TestCleanupCommands(t *testing.T) {
 	require.Equal(t, "subscription "+arn+" was already deleted; 0 pending deliveries cancelled\n", out)
 	code, _, errOut = runCLI(t, nil, append([]string{"subscriptions", "delete", "arn:nope"}, admin...)...)
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "HTTP 404: subscription arn:nope not found")
+	require.Contains(t, errOut, "HTTP 404: no subscription arn:nope")
 
 	code, _, errOut = runCLI(t, nil, append([]string{"deliveries", "cancel", "1"}, admin...)...)
 	require.Equal(t, 1, code)
@@ -93,5 +93,5 @@ func TestCleanupCommands(t *testing.T) {
 		`\) after \d+ attempt\(s\); it will not be sent again\n$`, out)
 	code, _, errOut = runCLI(t, nil, append([]string{"deliveries", "cancel", "999", "--json"}, admin...)...)
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "HTTP 404: delivery 999 not found")
+	require.Contains(t, errOut, "HTTP 404: no delivery 999")
 }

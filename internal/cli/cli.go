@@ -9,16 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
 )
-
-// Version is set at build time with -ldflags "-X …/internal/cli.Version=v1.2.3".
-var Version = ""
 
 // IO is the process environment a command runs in.
 type IO struct {
@@ -36,8 +32,8 @@ func Run(ctx context.Context, args []string, io IO) int {
 	root.SetArgs(args)
 	root.SetOut(io.Stdout)
 	root.SetErr(io.Stderr)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(io.Stderr, "error:", err)
+	if cmd, err := root.ExecuteContextC(ctx); err != nil {
+		fmt.Fprintln(io.Stderr, "error:", explain(cmd, err))
 		return 1
 	}
 	return 0
@@ -48,13 +44,22 @@ func newRoot(io IO) *cobra.Command {
 		Use:   "ivvy-notify",
 		Short: "Self-hostable iVvy account notifications, byte-compatible with Amazon SNS delivery",
 		Long: "ivvy-notify serves iVvy's notification API: integrators subscribe webhook URLs,\n" +
-			"confirm them, and receive signed notifications exactly as iVvy sends them through Amazon SNS.",
+			"confirm them, and receive signed notifications exactly as iVvy sends them through Amazon SNS.\n\n" +
+			"Every flag can also be set from the environment; each command's --help names the variable:\n" +
+			"IVVY_NOTIFY_<FLAG> for serve's flags and for those that mean the same everywhere (--data-dir,\n" +
+			"--database-url, --api-url, --admin-url, --key, --secret, --dialect), and\n" +
+			"IVVY_NOTIFY_<COMMAND>_<FLAG> for a command's own (listen --listen: IVVY_NOTIFY_LISTEN_LISTEN).",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(io), newMigrateCmd(io), newAccountCmd(io), newKeyCmd(io), newPingCmd(io), newSubscribeCmd(io), newUnsubscribeCmd(io), newPublishCmd(io),
 		newDeadLettersCmd(io), newListenCmd(io), newVersionCmd(io), newBenchCmd(io))
 	root.AddCommand(newSubscriptionsCmd(io), newDeliveriesCmd(io), newSubjectsCmd(io))
+	root.SetFlagErrorFunc(flagError)
+	root.Version = versionText()
+	root.SetVersionTemplate("{{.Version}}")
+	envNames(root)
+	groupsRefuseUnknown(root)
 	return root
 }
 
@@ -71,10 +76,14 @@ func bindConfig(cmd *cobra.Command, io IO, cfg *config.Config, binds ...func(*co
 	})
 }
 
-// bindFlagsToEnv annotates cmd's flags with their environment variables and
-// applies the environment to the flags not given, before cmd runs.
+// bindFlagsToEnv makes cmd's flags settable from the environment: before
+// cmd runs, each flag not given is set from its variable (envNames names
+// them, once the command tree is built).
 func bindFlagsToEnv(cmd *cobra.Command, io IO) {
-	config.AnnotateEnv(cmd.Flags())
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[envBound] = "true"
 	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
 		return config.ApplyEnv(cmd.Flags(), io.LookupEnv)
 	}
@@ -114,27 +123,4 @@ func printJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
-}
-
-// version returns the build's version: the -ldflags value, else the module
-// version recorded by the Go toolchain, else "dev".
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
-	}
-	return "dev"
-}
-
-func newVersionCmd(io IO) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		Run: func(*cobra.Command, []string) {
-			fmt.Fprintln(io.Stdout, "ivvy-notify", version())
-		},
-	}
 }

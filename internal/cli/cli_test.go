@@ -88,9 +88,9 @@ func TestAccountAndKeyCommands(t *testing.T) {
 		}{
 			{[]string{"key", "create"}, `required flag(s) "account" not set`},
 			{[]string{"key", "create", "--account", "x"}, `--account "x": want a positive account id`},
-			{[]string{"key", "create", "--account", "9"}, "not found"},
+			{[]string{"key", "create", "--account", "9"}, "error: no account 9\n"},
 			{[]string{"key", "create", "--account", "1", "--primary"}, "primary: applies only to a user's key"},
-			{[]string{"key", "revoke", "--account", "1", "nope"}, "revoke key nope of account 1"},
+			{[]string{"key", "revoke", "--account", "1", "nope"}, "error: no key nope in account 1\n"},
 			{[]string{"account", "create"}, "accepts 1 arg(s)"},
 			{[]string{"account", "create", " "}, "name: is required"},
 			{[]string{"bogus"}, "unknown command"},
@@ -115,7 +115,10 @@ func TestMigrate(t *testing.T) {
 func TestVersion(t *testing.T) {
 	code, out, _ := runCLI(t, nil, "version")
 	require.Equal(t, 0, code)
-	require.Regexp(t, `^ivvy-notify \S+\n$`, out)
+	require.Regexp(t, `^ivvy-notify \S+\n  commit:  \S+.*\n  built:   \S+.*\n  go:      go\S+ \w+/\w+\n$`, out)
+	code, flagOut, _ := runCLI(t, nil, "--version")
+	require.Equal(t, 0, code)
+	require.Equal(t, out, flagOut)
 }
 
 func TestServeHelpShowsDefaultsAndEnv(t *testing.T) {
@@ -268,7 +271,7 @@ func TestPublishAndRotateCommands(t *testing.T) {
 		"--account", "1", "--subject", "CompanyDeleted", "--body", `{"data":{}}`)
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, `HTTP 400`)
-	require.Contains(t, errOut, `admin API: HTTP 400: event 0: body: body of CompanyDeleted: "companyId" is required`)
+	require.Contains(t, errOut, `admin API: HTTP 400: body of CompanyDeleted: "companyId" is required`)
 
 	code, _, errOut = runCLI(t, nil, "publish", "--admin-url", adminURL, "--data-dir", t.TempDir(),
 		"--account", "1", "--subject", "CompanyAdded", "--body", `{"data":{}}`)
@@ -290,7 +293,7 @@ func TestDeadLettersCommands(t *testing.T) {
 
 	code, _, errOut = runCLI(t, nil, append([]string{"deadletters", "show", "42"}, flags...)...)
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "HTTP 404: delivery 42 not found")
+	require.Contains(t, errOut, "HTTP 404: no delivery 42")
 
 	code, _, errOut = runCLI(t, nil, append([]string{"deadletters", "redrive"}, flags...)...)
 	require.Equal(t, 1, code)
@@ -311,30 +314,46 @@ func TestDevSubscribeUnsubscribe(t *testing.T) {
 	require.Regexp(t, `dev mode:\s+private endpoints allowed; account 1, API key [0-9a-f]{32}`, srv.out.String())
 	require.NotContains(t, srv.out.String(), "secret\":", "the secret is not printed")
 
-	confirmed := make(chan struct{}, 1)
+	subscribeURLs := make(chan string, 1)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var m struct{ Type, SubscribeURL string }
 		_ = json.NewDecoder(r.Body).Decode(&m)
 		if m.Type == "SubscriptionConfirmation" {
-			resp, err := http.Get(m.SubscribeURL)
-			if err == nil {
-				resp.Body.Close()
-				confirmed <- struct{}{}
-			}
+			subscribeURLs <- m.SubscribeURL
 		}
 	}))
 	defer hook.Close()
 
-	flags := []string{"--api-url", srv.publicURL, "--data-dir", dir, "--endpoint", "companies", "--url", hook.URL + "/c"}
-	code, out, errOut := runCLI(t, nil, append([]string{"subscribe"}, flags...)...)
+	code, out, errOut := runCLI(t, nil, "ping", "--api-url", srv.publicURL, "--data-dir", dir)
 	require.Equal(t, 0, code, errOut)
-	require.Contains(t, out, "subscribed "+hook.URL+"/c to companies")
-	require.Regexp(t, `(?m)^companies\s+true\s+arn:aws:sns:local:000000000000:iVvy_Account_1_[0-9a-f]{40}_NotifCompanies$`, out)
-	<-confirmed
+	require.Regexp(t, `^ack .* UTC \(js dialect, \d+ ms\)\n$`, out, "ping falls back to the dev key as subscribe does")
 
-	code, out, errOut = runCLI(t, nil, append([]string{"unsubscribe"}, flags...)...)
+	adminURL := regexp.MustCompile(`admin API:\s+(http://\S+)/v1/`).FindStringSubmatch(srv.out.String())[1]
+	flags := []string{"--api-url", srv.publicURL, "--data-dir", dir, "--endpoint", "companies", "--url", hook.URL + "/c"}
+	code, out, errOut = runCLI(t, nil, append([]string{"subscribe", "--admin-url", adminURL}, flags...)...)
 	require.Equal(t, 0, code, errOut)
-	require.Equal(t, "companies: 1 (Success)\n", out)
+	require.Contains(t, out, "subscribed "+hook.URL+"/c to companies: PendingConfirmation\n"+
+		"  it receives a SubscriptionConfirmation and is subscribed once it visits SubscribeURL\n")
+	require.Regexp(t, `(?m)^companies\s+pending or confirmed\s+arn:aws:sns:local:000000000000:iVvy_Account_1_[0-9a-f]{40}_NotifCompanies$`, out)
+	resp, err := http.Get(<-subscribeURLs)
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	code, out, errOut = runCLI(t, nil, append([]string{"subscribe", "--admin-url", adminURL, "--json"}, flags...)...)
+	require.Equal(t, 0, code, errOut)
+	var sub struct{ Status, SubscriptionARN, TopicARN string }
+	require.NoError(t, json.Unmarshal([]byte(out), &sub), out)
+	require.Equal(t, "Confirmed", sub.Status, "subscribing a confirmed URL again leaves it confirmed")
+	require.True(t, strings.HasPrefix(sub.SubscriptionARN, sub.TopicARN+":"), out)
+
+	code, out, errOut = runCLI(t, nil, append([]string{"subscribe", "--admin-url", "http://127.0.0.1:1"}, flags...)...)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "to companies: pending unless it was confirmed before: it receives a SubscriptionConfirmation")
+	require.Contains(t, out, "(state not read: no ivvy-notify admin API at http://127.0.0.1:1 (connection refused)")
+
+	code, out, errOut = runCLI(t, nil, append([]string{"unsubscribe", "--json"}, flags...)...)
+	require.Equal(t, 0, code, errOut)
+	require.JSONEq(t, `{"endpoint":"companies","url":"`+hook.URL+`/c","result":1,"resultText":"Success"}`, out)
 	code, out, _ = runCLI(t, nil, append([]string{"unsubscribe"}, flags...)...)
 	require.Equal(t, 1, code)
 	require.Contains(t, out, "companies: 4 (Not Found)")

@@ -86,12 +86,12 @@ func TestDataCommandsThroughRunningServer(t *testing.T) {
 		args []string
 		want string
 	}{
-		{env, []string{"key", "create", "--account", "9"}, "HTTP 404: account 9 not found"},
-		{env, []string{"key", "revoke", "--account", "1", "nope"}, "revoke key nope of account 1: admin API: HTTP 404"},
+		{env, []string{"key", "create", "--account", "9"}, "HTTP 404: no account 9"},
+		{env, []string{"key", "revoke", "--account", "1", "nope"}, "admin API: HTTP 404: no key nope in account 1"},
 		{map[string]string{"IVVY_NOTIFY_ADMIN_TOKEN": "wrong"}, []string{"account", "list"},
-			"admin API: HTTP 401: missing or wrong admin bearer token (" + holder[:len("data directory ")+len(abs)] +
-				" is in use by ivvy-notify serve (PID " + fmt.Sprint(os.Getpid()) + "), whose admin token is from $IVVY_NOTIFY_ADMIN_TOKEN: " +
-				"give this command the same token with IVVY_NOTIFY_ADMIN_TOKEN)"},
+			"admin API: HTTP 401: missing or wrong admin bearer token; set IVVY_NOTIFY_ADMIN_TOKEN to the server's admin token, " +
+				"or --data-dir to its data directory (the server holding data directory " + abs + ", PID " + fmt.Sprint(os.Getpid()) +
+				", takes its admin token from $IVVY_NOTIFY_ADMIN_TOKEN)"},
 		{nil, []string{"migrate"}, holder + ": migrate does not change the schema under a running server; stop it first"},
 		{nil, []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}, holder + ": stop it, or give this server another --data-dir\n"},
 	} {

@@ -95,7 +95,7 @@ func newKeyRevokeCmd(io IO) *cobra.Command {
 			}
 			k, err := ops.revokeKey(ctx, id, args[0])
 			if err != nil {
-				return fmt.Errorf("revoke key %s of account %d: %w", args[0], id, err)
+				return err
 			}
 			if asJSON {
 				return printJSON(io.Stdout, k)

@@ -5,7 +5,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"regexp"
@@ -201,35 +200,35 @@ func (c *Config) bindDelivery(fs *pflag.FlagSet) {
 func (c *Config) Validate() error {
 	var errs []error
 	if c.DataDir == "" {
-		errs = append(errs, errors.New("--data-dir must not be empty"))
+		errs = append(errs, flagErr("data-dir", c.DataDir, "a directory"))
 	}
-	for flag, addr := range map[string]string{"--listen": c.Listen, "--admin-listen": c.AdminListen} {
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			errs = append(errs, fmt.Errorf("%s %q: want host:port: %v", flag, addr, err))
+	for _, l := range []struct{ flag, addr string }{{"listen", c.Listen}, {"admin-listen", c.AdminListen}} {
+		if _, _, err := net.SplitHostPort(l.addr); err != nil {
+			errs = append(errs, flagErr(l.flag, l.addr, "host:port, e.g. 127.0.0.1:8080 or :8080"))
 		}
 	}
 	if c.Listen == c.AdminListen && !strings.HasSuffix(c.Listen, ":0") {
 		errs = append(errs, errors.New("--listen and --admin-listen must differ: the admin API has its own listener"))
 	}
 	if c.RateLimit < 0 {
-		errs = append(errs, errors.New("--rate-limit must be 0 or more"))
+		errs = append(errs, flagErr("rate-limit", c.RateLimit, "requests per second, 0 or more (0: unlimited)"))
 	}
 	if c.RateLimit > 0 && c.RateBurst < 1 {
-		errs = append(errs, errors.New("--rate-burst must be at least 1"))
+		errs = append(errs, flagErr("rate-burst", c.RateBurst, "at least 1"))
 	}
 	if c.MaxBodyBytes < 1024 {
-		errs = append(errs, errors.New("--max-body-bytes must be at least 1024"))
+		errs = append(errs, flagErr("max-body-bytes", c.MaxBodyBytes, "at least 1024 (bytes)"))
 	}
 	if c.ShutdownTimeout <= 0 {
-		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
+		errs = append(errs, flagErr("shutdown-timeout", c.ShutdownTimeout, "a positive duration such as 15s"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		errs = append(errs, fmt.Errorf(`--log-format %q: want "text" or "json"`, c.LogFormat))
+		errs = append(errs, flagErr("log-format", c.LogFormat, `"text" or "json"`))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf(`--log-level %q: want "debug", "info", "warn" or "error"`, c.LogLevel))
+		errs = append(errs, flagErr("log-level", c.LogLevel, `"debug", "info", "warn" or "error"`))
 	}
 	errs = append(errs, c.validateWire()...)
 	return errors.Join(errs...)
@@ -238,16 +237,16 @@ func (c *Config) Validate() error {
 // validateWire checks the wire-format and delivery settings.
 func (c *Config) validateWire() []error {
 	var errs []error
-	for flag, u := range map[string]string{"--public-url": c.PublicURL, "--key-base-url": c.KeyBaseURL} {
-		if u == "" {
+	for _, v := range []struct{ flag, u string }{{"public-url", c.PublicURL}, {"key-base-url", c.KeyBaseURL}} {
+		if v.u == "" {
 			continue
 		}
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.RawQuery != "" {
-			errs = append(errs, fmt.Errorf("%s %q: want an absolute http(s) URL without a query", flag, u))
+		if p, err := url.Parse(v.u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.RawQuery != "" {
+			errs = append(errs, flagErr(v.flag, v.u, "an absolute http(s) URL without a query"))
 		}
 	}
 	if c.SignatureVersion != "1" && c.SignatureVersion != "2" {
-		errs = append(errs, fmt.Errorf(`--signature-version %q: want "1" or "2"`, c.SignatureVersion))
+		errs = append(errs, flagErr("signature-version", c.SignatureVersion, `"1" or "2"`))
 	}
 	if (c.SNSCert == "") != (c.SNSKey == "") {
 		errs = append(errs, errors.New("--sns-cert and --sns-key go together"))
@@ -255,32 +254,46 @@ func (c *Config) validateWire() []error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
 	}
-	if !arnPart.MatchString(c.Partition) || !arnPart.MatchString(c.Region) {
-		errs = append(errs, errors.New("--partition and --region must be letters, digits and dashes"))
+	for _, v := range []struct{ flag, value string }{{"partition", c.Partition}, {"region", c.Region}} {
+		if !arnPart.MatchString(v.value) {
+			errs = append(errs, flagErr(v.flag, v.value, "1 to 64 lowercase letters, digits and dashes"))
+		}
 	}
 	if !ownerPattern.MatchString(c.Owner) {
-		errs = append(errs, fmt.Errorf("--owner %q: want 12 digits", c.Owner))
+		errs = append(errs, flagErr("owner", c.Owner, "12 digits"))
 	}
 	if c.TokenTTL < time.Minute {
-		errs = append(errs, errors.New("--token-ttl must be at least 1m"))
+		errs = append(errs, flagErr("token-ttl", c.TokenTTL, "at least 1m"))
 	}
-	if c.DeliveryTimeout <= 0 || c.DeliveryWorkers < 1 || c.MaxInFlight < 1 {
-		errs = append(errs, errors.New("--delivery-timeout must be positive, --delivery-workers and --max-in-flight at least 1"))
+	return append(errs, c.validateDelivery()...)
+}
+
+// validateDelivery checks the delivery engine's and the database's settings.
+func (c *Config) validateDelivery() []error {
+	var errs []error
+	if c.DeliveryTimeout <= 0 {
+		errs = append(errs, flagErr("delivery-timeout", c.DeliveryTimeout, "a positive duration such as 15s"))
+	}
+	if c.DeliveryWorkers < 1 {
+		errs = append(errs, flagErr("delivery-workers", c.DeliveryWorkers, "at least 1"))
+	}
+	if c.MaxInFlight < 1 {
+		errs = append(errs, flagErr("max-in-flight", c.MaxInFlight, "at least 1"))
 	}
 	if c.DirectSends < 0 || c.DirectSends > 100_000 {
-		errs = append(errs, errors.New("--direct-sends must be 0–100000"))
+		errs = append(errs, flagErr("direct-sends", c.DirectSends, "0 to 100000"))
 	}
 	if _, err := deliverypolicy.ParseFlag(c.DeliveryPolicy); err != nil {
-		errs = append(errs, fmt.Errorf("--delivery-policy: %w", err))
+		errs = append(errs, &FlagError{Flag: "delivery-policy", Value: c.DeliveryPolicy, Reason: err.Error()})
 	}
 	if _, err := c.ConfirmationRetry(); err != nil {
-		errs = append(errs, fmt.Errorf("--confirmation-delivery-policy: %w", err))
+		errs = append(errs, &FlagError{Flag: "confirmation-delivery-policy", Value: c.ConfirmationDeliveryPolicy, Reason: err.Error()})
 	}
 	if c.DatabasePoolSize < 1 {
-		errs = append(errs, errors.New("--database-pool-size must be at least 1"))
+		errs = append(errs, flagErr("database-pool-size", c.DatabasePoolSize, "at least 1"))
 	}
 	if c.AttemptRetention < time.Hour {
-		errs = append(errs, errors.New("--attempt-retention must be at least 1h"))
+		errs = append(errs, flagErr("attempt-retention", c.AttemptRetention, "at least 1h"))
 	}
 	return errs
 }

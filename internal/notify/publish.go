@@ -54,14 +54,28 @@ type Published struct {
 
 // PublishError is an event that cannot be published; nothing was stored.
 type PublishError struct {
-	// Index is the event's position in a batch (0 for a single event).
+	// Index is the event's position in a batch (0 for a single event), or
+	// -1 when the error is the batch's as a whole (its size).
 	Index  int
 	Field  string
 	Reason string
 }
 
+// Error returns e.g. `event 3: txnId: must be 32 lowercase hex digits…`.
 func (e *PublishError) Error() string {
-	return fmt.Sprintf("event %d: %s: %s", e.Index, e.Field, e.Reason)
+	if e.Index < 0 {
+		return e.Message()
+	}
+	return fmt.Sprintf("event %d: %s", e.Index, e.Message())
+}
+
+// Message is the error without the event's index, for a single event:
+// the field and the reason, or the reason alone when it names the field.
+func (e *PublishError) Message() string {
+	if strings.Contains(e.Reason, e.Field) {
+		return e.Reason
+	}
+	return e.Field + ": " + e.Reason
 }
 
 // prepared is an event validated and, where it has subscribers, built and
@@ -77,7 +91,7 @@ type prepared struct {
 // event fails the whole call with a *PublishError and stores nothing.
 func (s *Service) Publish(ctx context.Context, accountID int64, events []Event) ([]Published, error) {
 	if len(events) == 0 || len(events) > MaxBatch {
-		return nil, &PublishError{Field: "events", Reason: fmt.Sprintf("a batch holds 1 to %d events", MaxBatch)}
+		return nil, &PublishError{Index: -1, Field: "events", Reason: fmt.Sprintf("a batch holds 1 to %d events, not %d", MaxBatch, len(events))}
 	}
 	if _, err := s.Store.AccountGet(ctx, accountID); err != nil {
 		return nil, err

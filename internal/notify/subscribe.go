@@ -89,7 +89,7 @@ func (s *Service) Subscribe(ctx context.Context, c Caller, req Request) (Status,
 	for _, e := range catalog.Endpoints() {
 		if u, ok := req[e]; ok {
 			if err := s.URLs.Check(ctx, u); err != nil {
-				return nil, &InputError{Param: e.APIKey(), Reason: err.Error()}
+				return nil, &InputError{Param: e.APIKey(), Reason: err.Error() + devHint(err)}
 			}
 		}
 	}
@@ -238,4 +238,13 @@ func endpointKeys() string {
 		names = append(names, e.APIKey())
 	}
 	return strings.Join(names, ", ")
+}
+
+// devHint tells the operator testing locally how to allow a loopback or
+// private webhook URL.
+func devHint(err error) string {
+	if errors.Is(err, webhookurl.ErrPrivateAddress) {
+		return " (allowed only when the server runs with --dev or --allow-private-endpoints, for local testing)"
+	}
+	return ""
 }

@@ -93,6 +93,9 @@ func (p Policy) refuse(who string, c addrClass) error {
 	if p.AllowPrivate && !c.always {
 		return nil
 	}
+	if !c.always {
+		return privatef("%s is %s", who, c.name)
+	}
 	return forbiddenf("%s is %s", who, c.name)
 }
 

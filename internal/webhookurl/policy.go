@@ -2,6 +2,7 @@ package webhookurl
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
@@ -57,7 +58,7 @@ func (p Policy) Check(ctx context.Context, u *url.URL) error {
 		if p.AllowPrivate {
 			return nil
 		}
-		return forbiddenf("%s is a loopback name", host)
+		return privatef("%s is a loopback name", host)
 	}
 	r := p.Resolver
 	if r == nil {
@@ -81,7 +82,7 @@ func (p Policy) Check(ctx context.Context, u *url.URL) error {
 			return forbiddenf("host %s resolves to an invalid address", host)
 		}
 		if err := p.IsAllowedIP(ip.Unmap()); err != nil {
-			return newError(ErrForbiddenAddress, nil, "host %s: %s", host, err)
+			return &reasonError{msg: fmt.Sprintf("host %s: %s", host, err), errs: []error{err}}
 		}
 	}
 	return nil

@@ -26,6 +26,11 @@ var (
 	// connection because of the address it names or resolves to.
 	ErrForbiddenAddress = errors.New("forbidden webhook address")
 
+	// ErrPrivateAddress is matched, besides ErrForbiddenAddress, by the
+	// refusals that Policy.AllowPrivate lifts: loopback, private and the
+	// other local ranges, and loopback names.
+	ErrPrivateAddress = errors.New("private webhook address")
+
 	// ErrUnresolvable is matched by Policy.Check's error for a host name that
 	// does not resolve; it also matches ErrInvalidURL, as the URL is unusable.
 	ErrUnresolvable = fmt.Errorf("%w: host does not resolve", ErrInvalidURL)
@@ -55,4 +60,9 @@ func invalidf(format string, args ...any) error {
 
 func forbiddenf(format string, args ...any) error {
 	return newError(ErrForbiddenAddress, nil, format, args...)
+}
+
+// privatef is a refusal that Policy.AllowPrivate would lift.
+func privatef(format string, args ...any) error {
+	return &reasonError{msg: fmt.Sprintf(format, args...), errs: []error{ErrForbiddenAddress, ErrPrivateAddress}}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,17 +12,12 @@ import (
 
 	"github.com/ivvy-notify/ivvy-notify/internal/delivery/pggate"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/postgres"
+	"github.com/ivvy-notify/ivvy-notify/internal/testutil/pgtest"
 )
 
 // newStore opens a migrated store in a fresh schema, dropped after the test.
 func newStore(t *testing.T) *postgres.Store {
-	url := os.Getenv("IVVY_NOTIFY_TEST_DATABASE_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but IVVY_NOTIFY_TEST_DATABASE_URL is not set")
-		}
-		t.Skip("IVVY_NOTIFY_TEST_DATABASE_URL is not set; skipping PostgreSQL tests")
-	}
+	url := pgtest.URL(t)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := "gate_" + hex.EncodeToString(b)

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -20,23 +19,13 @@ import (
 	"github.com/ivvy-notify/ivvy-notify/internal/store/postgres"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/sqlite"
 	"github.com/ivvy-notify/ivvy-notify/internal/store/storetest"
+	"github.com/ivvy-notify/ivvy-notify/internal/testutil/pgtest"
 )
 
-// urlEnv names the database the PostgreSQL tests run against.
-const urlEnv = "IVVY_NOTIFY_TEST_DATABASE_URL"
-
-// testURL returns the test database's URL. Without one the test is
-// skipped, except in CI, where a missing database is a failure.
+// testURL returns the test database's URL, or skips the test (see pgtest).
 func testURL(t *testing.T) string {
 	t.Helper()
-	url := os.Getenv(urlEnv)
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(urlEnv + " is not set but CI=true: the PostgreSQL tests must run in CI")
-		}
-		t.Skip(urlEnv + " is not set; skipping PostgreSQL tests")
-	}
-	return url
+	return pgtest.URL(t)
 }
 
 // newSchema returns the name of a schema for this test alone, and drops

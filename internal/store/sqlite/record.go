@@ -40,7 +40,9 @@ func recordAttempt(ctx context.Context, tx *sql.Tx, p store.DeliveryAttemptParam
 	}
 	const set = `UPDATE deliveries SET attempts = attempts + ?, status = ?,
 		last_error = COALESCE(?, last_error), completed_at = ?, dead_at = ?, next_attempt_at = ?`
-	args := func() []any { return []any{counted, p.Status, lastErr, completed, dead, next, p.ID, store.DeliveryPending} }
+	args := func() []any {
+		return []any{counted, p.Status, lastErr, completed, dead, next, p.ID, store.DeliveryPending}
+	}
 	if p.Held {
 		n, err := execCount(ctx, tx, set+`, held_until = NULL WHERE id = ? AND status = ? AND held_until IS NOT NULL`, args()...)
 		if err != nil || n == 1 {
