@@ -346,6 +346,12 @@ func TestDevSubscribeUnsubscribe(t *testing.T) {
 	require.Equal(t, "Confirmed", sub.Status, "subscribing a confirmed URL again leaves it confirmed")
 	require.True(t, strings.HasPrefix(sub.SubscriptionARN, sub.TopicARN+":"), out)
 
+	code, out, errOut = runCLI(t, nil, "publish", "--admin-url", adminURL, "--data-dir", dir,
+		"--subject", "CompanyAdded", "--body", `{"data":{"id":1}}`)
+	require.Equal(t, 0, code, errOut)
+	require.Regexp(t, `^published CompanyAdded: txnId [0-9a-f]{32}, 1 message\(s\), 1 delivery\n$`, out,
+		"publish without --account takes serve --dev's account")
+
 	code, out, errOut = runCLI(t, nil, append([]string{"subscribe", "--admin-url", "http://127.0.0.1:1"}, flags...)...)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "to companies: pending unless it was confirmed before: it receives a SubscriptionConfirmation")

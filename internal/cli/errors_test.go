@@ -67,6 +67,7 @@ func TestErrorTexts(t *testing.T) {
 		{"admin-url-is-public", nil, []string{"deadletters", "list", "--admin-url", srv.publicURL, "--data-dir", dir}},
 		{"unknown-subject", nil, publish("--account", "1", "--subject", "CompnyAdded", "--body", "{}")},
 		{"bad-event-body", nil, publish("--account", "1", "--subject", "CompanyDeleted", "--body", `{"data":{}}`)},
+		{"publish-no-dev-account", token, []string{"publish", "--admin-url", adminURL, "--data-dir", empty, "--subject", "CompanyAdded", "--body", "{}"}},
 		{"publish-no-account", nil, publish("--account", "99", "--subject", "CompanyAdded", "--body", `{"data":{}}`)},
 		{"no-dead-letter", nil, append([]string{"deadletters", "show", "42"}, admin...)},
 		{"no-api-server", nil, []string{"ping", "--api-url", "http://127.0.0.1:1", "--key", "k", "--secret", "s"}},

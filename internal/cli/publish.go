@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ivvy-notify/ivvy-notify/internal/admin"
+	"github.com/ivvy-notify/ivvy-notify/internal/app"
 	"github.com/ivvy-notify/ivvy-notify/internal/config"
 	"github.com/ivvy-notify/ivvy-notify/internal/secrets"
 )
@@ -118,10 +119,11 @@ func newPublishCmd(cio IO) *cobra.Command {
 		Use:   "publish",
 		Short: "Publish one event for an account through a running server's admin API",
 		Example: `  ivvy-notify publish --account 1 --subject CompanyAdded --body '{"data":{"id":1}}'
-  ivvy-notify publish --account 1 --subject CompanyUpdated --body @event.json`,
+  ivvy-notify publish --account 1 --subject CompanyUpdated --body @event.json
+  ivvy-notify publish --subject CompanyAdded --body '{"data":{"id":1}}'   # serve --dev's account`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			id, err := parseAccountID(account)
+			id, err := f.accountOrDev(account)
 			if err != nil {
 				return err
 			}
@@ -143,7 +145,7 @@ func newPublishCmd(cio IO) *cobra.Command {
 		},
 	}
 	f.bind(cmd)
-	accountFlag(cmd, &account)
+	cmd.Flags().StringVar(&account, "account", "", "account id (default: serve --dev's account, from --data-dir)")
 	cmd.Flags().StringVar(&subject, "subject", "", "notification subject, e.g. CompanyAdded (required)")
 	cmd.Flags().StringVar(&body, "body", "", "event body: JSON, or @file to read it from a file (required)")
 	cmd.Flags().StringVar(&txnID, "txn-id", "", "idempotency key: 32 lowercase hex digits (default: generated)")
@@ -152,6 +154,20 @@ func newPublishCmd(cio IO) *cobra.Command {
 	_ = cmd.MarkFlagRequired("body")
 	bindFlagsToEnv(cmd, cio)
 	return cmd
+}
+
+// accountOrDev parses --account or, when it is not given, takes the
+// account of serve --dev's credentials in the data directory.
+func (f *adminFlags) accountOrDev(account string) (int64, error) {
+	if account != "" {
+		return parseAccountID(account)
+	}
+	creds, err := app.ReadDevCredentials(f.dataDir)
+	if err != nil {
+		return 0, fmt.Errorf("--account is required: no serve --dev credentials in %s to take the dev account from (%w)",
+			f.dataDir, errors.Unwrap(err))
+	}
+	return creds.AccountID, nil
 }
 
 // readBody reads a --body value: JSON text, or @path for a file's content.
