@@ -116,7 +116,8 @@ func TestCLIAgainstRunningServer(t *testing.T) {
 	// API, and says so instead of writing the database itself.
 	code, _, stderr = childCLI(t, bin, "", "account", "create", "Initech", "--data-dir", dataDir)
 	require.Equal(t, 1, code)
-	require.Contains(t, stderr, "admin token: set IVVY_NOTIFY_ADMIN_TOKEN")
+	require.Contains(t, stderr, "no admin token: "+filepath.Join(dataDir, "admin-token")+" does not exist; set IVVY_NOTIFY_ADMIN_TOKEN")
+	require.Contains(t, stderr, "takes its admin token from $IVVY_NOTIFY_ADMIN_TOKEN)")
 	c.mustAdmin(200, "GET", "/v1/accounts", "", &list)
 	require.Len(t, list.Accounts, 2, "nothing written behind the server's back")
 }

@@ -149,7 +149,7 @@ func (s *serverOps) explain(err error) error {
 	case errors.As(err, &ue):
 		return fmt.Errorf("data directory %s is in use by ivvy-notify serve (PID %d), but its admin API at %s does not answer "+
 			"(is it shutting down?): %w", s.dir, s.holder.PID, s.holder.AdminURL, err)
-	case strings.Contains(err.Error(), "HTTP 401"):
+	case strings.Contains(err.Error(), "HTTP 401"), strings.Contains(err.Error(), "no admin token"):
 		return fmt.Errorf("%w (the server holding data directory %s, PID %d, takes its admin token %s)",
 			err, s.dir, s.holder.PID, s.holder.AdminTokenSource)
 	}
