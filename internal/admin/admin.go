@@ -1,6 +1,6 @@
 // Package admin serves the operator's admin API on its own listener:
-// accounts and API keys now, publishing and delivery control later. Every
-// route needs "Authorization: Bearer <admin token>".
+// accounts and API keys, publishing, subscriptions, deliveries and dead
+// letters. Every route needs "Authorization: Bearer <admin token>".
 package admin
 
 import (
